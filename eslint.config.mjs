@@ -1,0 +1,45 @@
+import nx from '@nx/eslint-plugin';
+
+/** Server-only packages: the node engine must stay small and free of them (DESIGN.md, footprint). */
+const SERVER_ONLY = [
+  'mongoose',
+  'bullmq',
+  'ioredis',
+  '@nestjs/*',
+  'nestjs-pino',
+  '@grpc/*',
+  'express',
+  '@swc/*',
+];
+
+export default [
+  ...nx.configs['flat/base'],
+  ...nx.configs['flat/typescript'],
+  ...nx.configs['flat/javascript'],
+  { ignores: ['**/dist', '**/out-tsc', '**/coverage', 'libs/contracts/src/generated/**'] },
+  {
+    files: ['**/*.ts', '**/*.js', '**/*.cts', '**/*.mjs'],
+    rules: {
+      '@nx/enforce-module-boundaries': [
+        'error',
+        {
+          enforceBuildableLibDependency: true,
+          allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
+          depConstraints: [
+            { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
+            { sourceTag: 'scope:root', onlyDependOnLibsWithTags: ['scope:root', 'scope:shared'] },
+            { sourceTag: 'scope:cluster', onlyDependOnLibsWithTags: ['scope:cluster', 'scope:shared'] },
+            {
+              sourceTag: 'scope:node',
+              onlyDependOnLibsWithTags: ['scope:node', 'scope:shared'],
+              bannedExternalImports: SERVER_ONLY,
+            },
+            // Contracts are imported by the node engine, so they must not drag server packages in.
+            { sourceTag: 'type:contracts', bannedExternalImports: SERVER_ONLY },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+];

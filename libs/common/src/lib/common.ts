@@ -1,0 +1,3 @@
+export function common(): string {
+  return 'common';
+}

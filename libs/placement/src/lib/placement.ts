@@ -1,0 +1,3 @@
+export function placement(): string {
+  return 'placement';
+}

@@ -1,0 +1,2 @@
+// placeholder, replaced below
+export default async function requireServices(): Promise<void> {}
