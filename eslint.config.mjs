@@ -27,12 +27,24 @@ export default [
           allow: ['^.*/eslint(\\.base)?\\.config\\.[cm]?[jt]s$'],
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
-            { sourceTag: 'scope:root', onlyDependOnLibsWithTags: ['scope:root', 'scope:shared'] },
-            { sourceTag: 'scope:cluster', onlyDependOnLibsWithTags: ['scope:cluster', 'scope:shared'] },
+            // scope:server = Nest building blocks shared by root and cluster; never the node engine.
+            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'] },
+            {
+              sourceTag: 'scope:root',
+              onlyDependOnLibsWithTags: ['scope:root', 'scope:server', 'scope:shared'],
+            },
+            {
+              sourceTag: 'scope:cluster',
+              onlyDependOnLibsWithTags: ['scope:cluster', 'scope:server', 'scope:shared'],
+            },
             {
               sourceTag: 'scope:node',
               onlyDependOnLibsWithTags: ['scope:node', 'scope:shared'],
               bannedExternalImports: SERVER_ONLY,
+            },
+            {
+              sourceTag: 'scope:e2e',
+              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:root', 'scope:cluster', 'scope:node'],
             },
             // Contracts are imported by the node engine, so they must not drag server packages in.
             { sourceTag: 'type:contracts', bannedExternalImports: SERVER_ONLY },

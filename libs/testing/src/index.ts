@@ -1,1 +1,3 @@
-export * from './lib/testing';
+export * from './services/local-services';
+export * from './services/probe-port';
+export * from './process/managed-process';

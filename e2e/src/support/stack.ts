@@ -1,0 +1,49 @@
+import { join } from 'node:path';
+import { freePort, loadLocalServices, ManagedProcess, uniqueName } from '@canopy/testing';
+
+export const REPO = join(__dirname, '..', '..', '..');
+export const dist = (app: string): string => join(REPO, 'dist', app, 'main.js');
+
+/** Env for a root orchestrator on free ports with a database of its own. */
+export async function rootEnv(): Promise<Record<string, string>> {
+  const s = loadLocalServices();
+  return {
+    ROOT_HTTP_HOST: '127.0.0.1',
+    ROOT_HTTP_PORT: String(await freePort()),
+    ROOT_GRPC_PORT: String(await freePort()),
+    MONGO_URL: `${s.mongoUrl}/${uniqueName('e2e_root')}`,
+    REDIS_URL: s.redisUrl,
+    LOG_LEVEL: 'info',
+  };
+}
+
+export async function clusterEnv(name = 'cluster1'): Promise<Record<string, string>> {
+  const s = loadLocalServices();
+  return {
+    CLUSTER_NAME: name,
+    CLUSTER_LOCATION: '48.1374,11.5755,25',
+    CLUSTER_HTTP_HOST: '127.0.0.1',
+    CLUSTER_HTTP_PORT: String(await freePort()),
+    MONGO_URL: `${s.mongoUrl}/${uniqueName('e2e_cluster')}`,
+    REDIS_URL: s.redisUrl,
+    MQTT_URL: s.mqttUrl,
+    MQTT_USERNAME: s.mqttAdminUsername,
+    MQTT_PASSWORD: s.mqttAdminPassword,
+    LOG_LEVEL: 'info',
+  };
+}
+
+export function startApp(
+  app: 'root_orchestrator' | 'cluster_orchestrator',
+  env: Record<string, string>,
+  port: string,
+): Promise<ManagedProcess> {
+  return ManagedProcess.start({
+    name: app,
+    command: process.execPath,
+    args: [dist(app)],
+    cwd: REPO,
+    env,
+    readyUrl: `http://127.0.0.1:${port}/health`,
+  });
+}
