@@ -6,7 +6,7 @@
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
-cd "$repo"
+cd "$repo" || exit 1
 
 if [ "$(id -u)" -ne 0 ]; then
   echo "[canopy] the tests need root (Docker, network namespaces, nftables): sudo bash $0" >&2

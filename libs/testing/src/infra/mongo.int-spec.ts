@@ -34,13 +34,4 @@ describe('MongoDB wire (FerretDB) through mongoose', () => {
     await expect(Widget.create({ name: 'alpha', size: 3 })).rejects.toMatchObject({ code: 11000 });
     expect(await Widget.countDocuments({ name: 'alpha' })).toBe(1);
   });
-
-  it('applies atomic single-document updates (our substitute for transactions)', async () => {
-    const Counter = conn.model('Counter', new Schema({ _id: String, n: Number }));
-    await Counter.create({ _id: 'c', n: 0 });
-    await Promise.all(
-      Array.from({ length: 20 }, () => Counter.updateOne({ _id: 'c' }, { $inc: { n: 1 } })),
-    );
-    expect((await Counter.findById('c').lean())?.n).toBe(20);
-  });
 });

@@ -7,6 +7,10 @@ describe('parseEnvFile', () => {
   it('reads KEY=value lines and ignores comments and blanks', () => {
     expect(parseEnvFile('# c\nA=1\n\nB = x=y \nnot-a-pair\n')).toEqual({ A: '1', B: 'x=y' });
   });
+
+  it('strips the single quotes provision.sh puts around URLs with metacharacters', () => {
+    expect(parseEnvFile("MONGO_URL='mongodb://h:1/?a=b&c=d'")).toEqual({ MONGO_URL: 'mongodb://h:1/?a=b&c=d' });
+  });
 });
 
 describe(loadLocalServices.name, () => {

@@ -24,7 +24,10 @@ export function localEnvPath(env: NodeJS.ProcessEnv = process.env): string {
   return join(env['CANOPY_STATE_DIR'] ?? DEFAULT_STATE_DIR, 'local.env');
 }
 
-/** Parses `KEY=value` lines; blank lines and `#` comments are ignored, values are taken verbatim. */
+/**
+ * Parses `KEY=value` lines; blank lines and `#` comments are ignored. provision.sh single-quotes
+ * values that contain shell metacharacters (e.g. a MONGO_URL with `?a=b&c=d`): quotes are stripped.
+ */
 export function parseEnvFile(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const raw of text.split('\n')) {
@@ -32,7 +35,9 @@ export function parseEnvFile(text: string): Record<string, string> {
     if (!line || line.startsWith('#')) continue;
     const eq = line.indexOf('=');
     if (eq <= 0) continue;
-    out[line.slice(0, eq).trim()] = line.slice(eq + 1).trim();
+    const value = line.slice(eq + 1).trim();
+    const quoted = value.length >= 2 && value.startsWith("'") && value.endsWith("'");
+    out[line.slice(0, eq).trim()] = quoted ? value.slice(1, -1) : value;
   }
   return out;
 }

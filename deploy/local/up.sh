@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# Command (a) of the README: a working local Canopy on this machine. Provisions the local
+# services (idempotent), installs npm dependencies, builds the apps, then (re)starts the root
+# orchestrator and one cluster orchestrator and waits until both report healthy.
+# Infrastructure keeps running between calls; the Canopy apps are restarted so they run the
+# code in this checkout. Stop everything with deploy/local/stop.sh.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+# shellcheck source=deploy/local/lib.sh
+. "$here/lib.sh"
+need_root
+cd "$repo"
+
+bash "$here/provision.sh"
+bash "$here/install-deps.sh"
+
+state=${CANOPY_STATE_DIR:-/var/lib/canopy-local}
+set -a
+# shellcheck disable=SC1091 # written by provision.sh
+. "$state/local.env"
+set +a
+
+cluster_name=${CANOPY_CLUSTER_NAME:-cluster1}
+cluster_location=${CANOPY_CLUSTER_LOCATION:-48.1374,11.5755,50}
+root_port=${ROOT_HTTP_PORT:-10000}
+cluster_port=${CLUSTER_HTTP_PORT:-10100}
+
+step build "root_orchestrator, cluster_orchestrator, node_engine (log: $state/log/build.log)"
+mkdir -p "$state/log" "$state/run"
+NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false npx nx run-many -t build \
+  -p root_orchestrator cluster_orchestrator node_engine --output-style=static --parallel=2 >"$state/log/build.log" 2>&1 \
+  || { tail -40 "$state/log/build.log" >&2; die "build failed (full log: $state/log/build.log)"; }
+
+
+# start_app APP PORT VAR=value... : restarts dist/APP/main.js with exactly these variables on
+# top of the environment, then waits for GET /health to answer 200.
+start_app() {
+  local app=$1 port=$2 name="canopy-$1"
+  shift 2
+  step "$name" "restarting on :$port"
+  stop_daemon "$name" "$state/run/$name.pid"
+  # shellcheck disable=SC2163 # "$@" holds VAR=value words: exporting them is the point
+  (export "$@"; start_daemon "$name" "$state/run/$name.pid" "$state/log/$name.log" -- node "dist/$app/main.js") || exit 1
+  wait_ready "$name" 60 "$state/run/$name.pid" "$state/log/$name.log" -- \
+    bash -c '[[ $(http_head 127.0.0.1 "$0" /health | head -n1) == *" 200 "* ]]' "$port"
+}
+export -f http_head
+
+start_app root_orchestrator "$root_port" \
+  ROOT_HTTP_PORT="$root_port" MONGO_URL="$MONGO_URL/canopy_root" REDIS_URL="$REDIS_URL"
+start_app cluster_orchestrator "$cluster_port" \
+  CLUSTER_NAME="$cluster_name" CLUSTER_LOCATION="$cluster_location" CLUSTER_HTTP_PORT="$cluster_port" \
+  ROOT_URL="127.0.0.1:${ROOT_GRPC_PORT:-50052}" MONGO_URL="$MONGO_URL/canopy_cluster_$cluster_name" \
+  REDIS_URL="$REDIS_URL" MQTT_URL="$MQTT_URL" MQTT_USERNAME="$MQTT_ADMIN_USERNAME" MQTT_PASSWORD="$MQTT_ADMIN_PASSWORD"
+
+step_end
+cat <<MSG
+
+[canopy] Canopy is up.
+  root orchestrator     http://127.0.0.1:$root_port   (health: /health, metrics: /metrics)  log: $state/log/canopy-root_orchestrator.log
+  cluster "$cluster_name"     http://127.0.0.1:$cluster_port   (health: /health, metrics: /metrics)  log: $state/log/canopy-cluster_orchestrator.log
+  stop everything:      sudo bash deploy/local/stop.sh
+MSG

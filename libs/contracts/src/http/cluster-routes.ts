@@ -1,0 +1,11 @@
+/**
+ * HTTP routes served by the cluster orchestrator that other processes call. Oakestra's paths
+ * (reference §4.2), so an Oakestra worker can join a Canopy cluster.
+ */
+export const ClusterRoute = {
+  /** POST: worker handshake (body NodeRegistrationDto, answer NodeRegistrationResponseDto). */
+  NODE_REGISTER: '/api/node/register',
+  /** GET: registration state of the cluster. */
+  CLUSTER_STATUS: '/api/cluster/status',
+} as const;
+export type ClusterRoute = (typeof ClusterRoute)[keyof typeof ClusterRoute];

@@ -1,0 +1,138 @@
+import { IsArray, IsBoolean, IsDefined, IsNotEmpty, IsString, Matches } from 'class-validator';
+import { IsEnvironmentList, IsPortMappingList } from '../../sla/sla.validators';
+import { SlaVolumeDto } from '../../sla/sla-volume.dto';
+import { VIRTUALIZATION_NAME_PATTERN } from '../../status/virtualization.enum';
+import { IsNonNegativeInt, NestedArray, OptionalField } from '../../validation/validators';
+
+/**
+ * `nodes/<id>/control/deploy`: the cluster's job document plus `instance_number`. Declares the
+ * fields Oakestra's node engine reads (its Service model); the rest of the job document is
+ * stripped on parse, so parse with `forbidUnknown: false`.
+ */
+export class ControlDeployDto {
+  /** Service id. */
+  @OptionalField()
+  @IsString()
+  _id?: string;
+
+  @IsDefined()
+  @IsString()
+  @IsNotEmpty()
+  job_name!: string;
+
+  @IsDefined()
+  @IsNonNegativeInt()
+  instance_number!: number;
+
+  /** Image reference or unikernel URL. */
+  @IsDefined()
+  @IsString()
+  @IsNotEmpty()
+  image!: string;
+
+  @IsArray()
+  @IsString({ each: true })
+  cmd: string[] = [];
+
+  @IsEnvironmentList()
+  environment: string[] = [];
+
+  @OptionalField()
+  @IsPortMappingList()
+  port?: string;
+
+  @OptionalField()
+  @IsString()
+  status?: string;
+
+  /** Stored spelling (`docker`, not `container`). */
+  @IsDefined()
+  @IsString()
+  @Matches(VIRTUALIZATION_NAME_PATTERN)
+  virtualization!: string;
+
+  /** Image platform override, e.g. `linux/arm64`. */
+  @OptionalField()
+  @IsString()
+  platform?: string;
+
+  @OptionalField()
+  @IsString()
+  status_detail?: string;
+
+  @IsNonNegativeInt()
+  vtpus = 0;
+
+  @IsNonNegativeInt()
+  vgpus = 0;
+
+  @IsNonNegativeInt()
+  vcpus = 0;
+
+  /** MB. */
+  @IsNonNegativeInt()
+  memory = 0;
+
+  /** MB. */
+  @IsNonNegativeInt()
+  storage = 0;
+
+  @OptionalField()
+  @IsArray()
+  @IsString({ each: true })
+  vm_images?: string[];
+
+  @OptionalField()
+  @IsArray()
+  @IsString({ each: true })
+  arch?: string[];
+
+  @OptionalField()
+  @NestedArray(() => SlaVolumeDto)
+  volumes?: SlaVolumeDto[];
+
+  @IsBoolean()
+  one_shot = false;
+
+  @IsBoolean()
+  privileged = false;
+
+  /**
+   * Canopy: desired-state generation of this instance. A worker ignores a deploy or delete
+   * older than the generation it has already applied (messages may be redelivered or reordered).
+   */
+  @OptionalField()
+  @IsNonNegativeInt()
+  generation?: number;
+}
+
+/** `nodes/<id>/control/delete`: remove one instance. */
+export class ControlDeleteDto {
+  @IsDefined()
+  @IsString()
+  @IsNotEmpty()
+  job_name!: string;
+
+  @OptionalField()
+  @IsString()
+  virtualization?: string;
+
+  @IsDefined()
+  @IsNonNegativeInt()
+  instance_number!: number;
+
+  /** Canopy: see ControlDeployDto.generation. */
+  @OptionalField()
+  @IsNonNegativeInt()
+  generation?: number;
+}
+
+/** Text of the control/error the cluster sends to a worker it does not know (Oakestra's wording). */
+export const NODE_NOT_REGISTERED_MESSAGE = 'Node not registered to the cluster';
+
+/** `nodes/<id>/control/error`. */
+export class ControlErrorDto {
+  @IsDefined()
+  @IsString()
+  message!: string;
+}
