@@ -1,1 +1,4 @@
-console.log('Hello World');
+import 'reflect-metadata';
+import { buildCli } from './cli/cli';
+
+void buildCli().parseAsync(process.argv);

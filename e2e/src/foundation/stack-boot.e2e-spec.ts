@@ -29,7 +29,9 @@ describe('root and cluster processes', () => {
     const env = await clusterEnv();
     const cluster = await startApp('cluster_orchestrator', env, env['CLUSTER_HTTP_PORT']!);
     running.push(cluster);
-    const health = await (await fetch(`http://127.0.0.1:${env['CLUSTER_HTTP_PORT']}/health`)).json();
+    const health = await (
+      await fetch(`http://127.0.0.1:${env['CLUSTER_HTTP_PORT']}/health`)
+    ).json();
     expect(health).toMatchObject({
       status: 'ok',
       info: { mongodb: { status: 'up' }, redis: { status: 'up' }, mqtt: { status: 'up' } },
@@ -56,26 +58,29 @@ describe('root and cluster processes', () => {
       { CLUSTER_NAME: 'bad name!', CLUSTER_LOCATION: 'abc', MQTT_PASSWORD: 'hunter2' },
       ['CLUSTER_NAME', 'CLUSTER_LOCATION'],
     ],
-  ])('%s refuses a bad configuration with a readable message and exit code 1', async (app, bad, named) => {
-    const base = app === 'root_orchestrator' ? await rootEnv() : await clusterEnv();
-    const started = Date.now();
-    const proc = await ManagedProcess.start({
-      name: app,
-      command: process.execPath,
-      args: [dist(app)],
-      cwd: REPO,
-      env: { ...base, ...bad },
-    });
-    const ended = await Promise.race([
-      proc.exited(),
-      new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000)),
-    ]);
-    if (ended === 'timeout') await proc.kill9();
-    expect(ended).toEqual({ code: 1, signal: null });
-    expect(Date.now() - started).toBeLessThan(10_000);
-    expect(proc.logs).toMatch(/invalid configuration/i);
-    for (const variable of named) expect(proc.logs).toContain(variable);
-    expect(proc.logs).not.toContain('hunter2');
-    expect(proc.logs).not.toMatch(/\n\s+at .*\.js:\d+/); // a message, not a stack trace
-  });
+  ])(
+    '%s refuses a bad configuration with a readable message and exit code 1',
+    async (app, bad, named) => {
+      const base = app === 'root_orchestrator' ? await rootEnv() : await clusterEnv();
+      const started = Date.now();
+      const proc = await ManagedProcess.start({
+        name: app,
+        command: process.execPath,
+        args: [dist(app)],
+        cwd: REPO,
+        env: { ...base, ...bad },
+      });
+      const ended = await Promise.race([
+        proc.exited(),
+        new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), 15_000)),
+      ]);
+      if (ended === 'timeout') await proc.kill9();
+      expect(ended).toEqual({ code: 1, signal: null });
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(proc.logs).toMatch(/invalid configuration/i);
+      for (const variable of named) expect(proc.logs).toContain(variable);
+      expect(proc.logs).not.toContain('hunter2');
+      expect(proc.logs).not.toMatch(/\n\s+at .*\.js:\d+/); // a message, not a stack trace
+    },
+  );
 });

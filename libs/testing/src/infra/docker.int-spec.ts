@@ -6,7 +6,10 @@ describe('Docker engine', () => {
   const services = loadLocalServices();
   const docker = new Docker({ socketPath: services.dockerSocket });
 
-  async function runAndCollect(image: string, cmd: string[]): Promise<{ code: number; out: string }> {
+  async function runAndCollect(
+    image: string,
+    cmd: string[],
+  ): Promise<{ code: number; out: string }> {
     const container = await docker.createContainer({
       Image: image,
       Cmd: cmd,
@@ -25,7 +28,11 @@ describe('Docker engine', () => {
 
   it('runs the FROM-scratch busybox test image and reads its output back', async () => {
     const marker = uniqueName('hello');
-    const { code, out } = await runAndCollect(services.testImage, ['sh', '-c', `echo ${marker}; exit 3`]);
+    const { code, out } = await runAndCollect(services.testImage, [
+      'sh',
+      '-c',
+      `echo ${marker}; exit 3`,
+    ]);
     expect(out.trim()).toBe(marker);
     expect(code).toBe(3);
   });
@@ -44,7 +51,10 @@ describe('Docker engine', () => {
   it('pulls the test image from the loopback registry', async () => {
     expect(services.registry).toBeDefined();
     const ref = `${services.registry}/canopy/busybox:test`;
-    await docker.getImage(ref).remove({ force: true }).catch(() => undefined);
+    await docker
+      .getImage(ref)
+      .remove({ force: true })
+      .catch(() => undefined);
     const stream = await docker.pull(ref);
     await new Promise<void>((resolve, reject) =>
       docker.modem.followProgress(stream, (err: Error | null) => (err ? reject(err) : resolve())),
@@ -57,7 +67,7 @@ describe('Docker engine', () => {
 /** Docker multiplexes stdout/stderr of non-TTY containers in 8-byte-header frames. */
 function demux(buffer: Buffer): string {
   let text = '';
-  for (let at = 0; at + 8 <= buffer.length; ) {
+  for (let at = 0; at + 8 <= buffer.length;) {
     const size = buffer.readUInt32BE(at + 4);
     text += buffer.subarray(at + 8, at + 8 + size).toString();
     at += 8 + size;

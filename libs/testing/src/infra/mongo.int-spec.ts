@@ -8,7 +8,9 @@ describe('MongoDB wire (FerretDB) through mongoose', () => {
   let conn: mongoose.Connection;
 
   beforeAll(async () => {
-    conn = await mongoose.createConnection(services.mongoUrl, { dbName, serverSelectionTimeoutMS: 5000 }).asPromise();
+    conn = await mongoose
+      .createConnection(services.mongoUrl, { dbName, serverSelectionTimeoutMS: 5000 })
+      .asPromise();
   });
 
   afterAll(async () => {

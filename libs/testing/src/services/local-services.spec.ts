@@ -9,7 +9,9 @@ describe('parseEnvFile', () => {
   });
 
   it('strips the single quotes provision.sh puts around URLs with metacharacters', () => {
-    expect(parseEnvFile("MONGO_URL='mongodb://h:1/?a=b&c=d'")).toEqual({ MONGO_URL: 'mongodb://h:1/?a=b&c=d' });
+    expect(parseEnvFile("MONGO_URL='mongodb://h:1/?a=b&c=d'")).toEqual({
+      MONGO_URL: 'mongodb://h:1/?a=b&c=d',
+    });
   });
 });
 
@@ -37,6 +39,8 @@ describe(loadLocalServices.name, () => {
   it('names the missing variable and the command that provisions it', () => {
     const empty = mkdtempSync(join(tmpdir(), 'canopy-env-'));
     expect(() => loadLocalServices({ CANOPY_STATE_DIR: empty })).toThrow(LocalServicesMissingError);
-    expect(() => loadLocalServices({ CANOPY_STATE_DIR: empty })).toThrow(/MONGO_URL.*provision\.sh/);
+    expect(() => loadLocalServices({ CANOPY_STATE_DIR: empty })).toThrow(
+      /MONGO_URL.*provision\.sh/,
+    );
   });
 });

@@ -1,0 +1,58 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ManagedProcess } from '@canopy/testing';
+import { dist, REPO } from '../support/stack';
+
+/** The bundled worker agent (one JS file, dependencies inlined) boots, validates, stops. */
+describe('node engine process', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'canopy-node-'));
+  const write = (name: string, config: unknown): string => {
+    const path = join(dir, name);
+    writeFileSync(path, JSON.stringify(config));
+    return path;
+  };
+  const run = (args: string[]) =>
+    ManagedProcess.start({
+      name: 'node_engine',
+      command: process.execPath,
+      args: [dist('node_engine'), ...args],
+      cwd: dir,
+      env: {},
+    });
+
+  it('starts with a valid config, logs structured JSON, and stops cleanly on SIGTERM', async () => {
+    const config = write('ok.json', { cluster_address: '127.0.0.1', labels: { zone: 'e2e' } });
+    const agent = await run(['start', '--config', config]);
+    const deadline = Date.now() + 10_000;
+    while (!agent.logs.includes('node engine started') && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const started = JSON.parse(
+      agent.logs.split('\n').find((l) => l.includes('node engine started')) ?? '{}',
+    );
+    expect(started).toMatchObject({
+      level: 'info',
+      service: 'node_engine',
+      labels: { zone: 'e2e' },
+    });
+    expect(await agent.stop()).toEqual({ code: 0, signal: null });
+    expect(agent.logs).toContain('node engine stopped');
+  });
+
+  it('refuses an invalid config with one readable line per field and exit code 1', async () => {
+    const config = write('bad.json', { cluster_port: 'x', join_token: 12345678 });
+    const agent = await run(['start', '--config', config]);
+    expect(await agent.exited()).toEqual({ code: 1, signal: null });
+    expect(agent.logs).toContain('invalid configuration');
+    expect(agent.logs).toMatch(/bad\.json: cluster_address: is required/);
+    expect(agent.logs).toMatch(/bad\.json: cluster_port: .*integer/);
+    expect(agent.logs).not.toContain('12345678');
+  });
+
+  it('explains a missing config file', async () => {
+    const agent = await run(['start', '--config', join(dir, 'absent.json')]);
+    expect(await agent.exited()).toEqual({ code: 1, signal: null });
+    expect(agent.logs).toMatch(/absent\.json: file not found/);
+  });
+});

@@ -1,0 +1,72 @@
+import { Type } from 'class-transformer';
+import {
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsNumber,
+  IsObject,
+  IsOptional,
+  IsString,
+  Matches,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { DefaultPort } from '@canopy/contracts';
+import { IsStringMap } from './is-string-map.validator';
+
+export const DEFAULT_NODE_CONFIG_PATH = '/etc/canopy/node.json';
+
+export class NodeLocation {
+  @IsNumber()
+  @Min(-90)
+  @Max(90)
+  lat!: number;
+
+  @IsNumber()
+  @Min(-180)
+  @Max(180)
+  long!: number;
+}
+
+/**
+ * The worker agent's configuration file (default /etc/canopy/node.json). Field names follow
+ * Oakestra's /etc/oakestra/conf.json where one exists (cluster_address, cluster_port, app_logs),
+ * so an Oakestra operator recognises them.
+ */
+export class NodeConfig {
+  @IsString()
+  @IsNotEmpty({ message: 'cluster_address is required: the cluster orchestrator host or IP' })
+  @Matches(/^[A-Za-z0-9.:[\]-]+$/, { message: 'cluster_address must be a host name or IP address' })
+  cluster_address!: string;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  cluster_port: number = DefaultPort.CLUSTER_HTTP;
+
+  @IsOptional()
+  @IsString()
+  @IsNotEmpty()
+  join_token?: string;
+
+  @IsString()
+  @Matches(/^\//, { message: 'state_dir must be an absolute path' })
+  state_dir = '/var/lib/canopy/node';
+
+  @IsString()
+  @Matches(/^\//, { message: 'app_logs must be an absolute path' })
+  app_logs = '/var/log/canopy/apps';
+
+  @IsObject()
+  @IsStringMap({ message: 'labels must map label names ([A-Za-z0-9._/-], ≤63 chars) to strings' })
+  labels: Record<string, string> = {};
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => NodeLocation)
+  location?: NodeLocation;
+
+  @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
+  log_level = 'info';
+}
