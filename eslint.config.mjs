@@ -51,6 +51,9 @@ export default [
           ],
         },
       ],
+      // Config classes must annotate initialised properties (`PORT: number = 10000`): the
+      // annotation is what emits the design:type metadata loadConfig converts env strings with.
+      '@typescript-eslint/no-inferrable-types': ['error', { ignoreProperties: true }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
     },
   },

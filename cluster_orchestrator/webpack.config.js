@@ -1,6 +1,8 @@
 const { NxAppWebpackPlugin } = require('@nx/webpack/app-plugin');
 const { join } = require('path');
 
+// Bundles the app and its @canopy/* libs into dist/cluster_orchestrator/main.js. node_modules stay
+// external (required at run time), so run it from the repo root: node dist/cluster_orchestrator/main.js
 module.exports = {
   output: {
     path: join(__dirname, '../dist/cluster_orchestrator'),
@@ -15,11 +17,12 @@ module.exports = {
       compiler: 'tsc',
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
-      assets: ["./src/assets"],
+      assets: ['./src/assets'],
       optimization: false,
       outputHashing: 'none',
-      generatePackageJson: true,
+      // The workspace package.json and node_modules are used as they are (no per-app install).
+      generatePackageJson: false,
       sourceMap: true,
-    })
+    }),
   ],
 };

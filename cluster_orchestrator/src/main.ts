@@ -1,19 +1,14 @@
-/**
- * This is not a production server yet!
- * This is only a minimal backend to get started.
- */
+import { failFast, loadConfig } from '@canopy/common';
+import { bootstrapHttpApp } from '@canopy/server';
+import { SERVICE_NAME } from './app.module';
+import { ClusterConfig } from './config/cluster-config';
+import { createClusterApp } from './create-cluster-app';
 
-import { Logger } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
-import { AppModule } from './app/app.module';
+// Configuration is checked before Nest starts: a typo exits at once with a readable list
+// instead of a half-started server or a stack trace.
+const config = failFast(SERVICE_NAME, () => loadConfig(ClusterConfig));
 
-async function bootstrap() {
-  const app = await NestFactory.create(AppModule);
-  const globalPrefix = 'api';
-  app.setGlobalPrefix(globalPrefix);
-  const port = process.env.PORT || 3000;
-  await app.listen(port);
-  Logger.log(`🚀 Application is running on: http://localhost:${port}/${globalPrefix}`);
-}
-
-bootstrap();
+void failFast(SERVICE_NAME, async () => {
+  const app = await createClusterApp(config);
+  await bootstrapHttpApp(app, { host: config.CLUSTER_HTTP_HOST, port: config.CLUSTER_HTTP_PORT });
+});

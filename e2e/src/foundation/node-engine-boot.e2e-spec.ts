@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ManagedProcess } from '@canopy/testing';
-import { dist, REPO } from '../support/stack';
+import { dist } from '../support/stack';
 
 /** The bundled worker agent (one JS file, dependencies inlined) boots, validates, stops. */
 describe('node engine process', () => {

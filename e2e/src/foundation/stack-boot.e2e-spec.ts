@@ -10,9 +10,9 @@ describe('root and cluster processes', () => {
 
   it('root boots, reports MongoDB and Redis healthy and serves metrics', async () => {
     const env = await rootEnv();
-    const root = await startApp('root_orchestrator', env, env['ROOT_HTTP_PORT']!);
+    const root = await startApp('root_orchestrator', env, env.ROOT_HTTP_PORT);
     running.push(root);
-    const base = `http://127.0.0.1:${env['ROOT_HTTP_PORT']}`;
+    const base = `http://127.0.0.1:${env.ROOT_HTTP_PORT}`;
 
     const health = await (await fetch(`${base}/health`)).json();
     expect(health).toMatchObject({
@@ -27,11 +27,9 @@ describe('root and cluster processes', () => {
 
   it('cluster boots and reports MongoDB, Redis and MQTT healthy', async () => {
     const env = await clusterEnv();
-    const cluster = await startApp('cluster_orchestrator', env, env['CLUSTER_HTTP_PORT']!);
+    const cluster = await startApp('cluster_orchestrator', env, env.CLUSTER_HTTP_PORT);
     running.push(cluster);
-    const health = await (
-      await fetch(`http://127.0.0.1:${env['CLUSTER_HTTP_PORT']}/health`)
-    ).json();
+    const health = await (await fetch(`http://127.0.0.1:${env.CLUSTER_HTTP_PORT}/health`)).json();
     expect(health).toMatchObject({
       status: 'ok',
       info: { mongodb: { status: 'up' }, redis: { status: 'up' }, mqtt: { status: 'up' } },
@@ -40,10 +38,12 @@ describe('root and cluster processes', () => {
 
   it('a SIGTERM shuts the root down cleanly', async () => {
     const env = await rootEnv();
-    const root = await startApp('root_orchestrator', env, env['ROOT_HTTP_PORT']!);
+    const root = await startApp('root_orchestrator', env, env.ROOT_HTTP_PORT);
     const started = Date.now();
     const ended = await root.stop(15_000);
-    expect(ended).toEqual({ code: 0, signal: null });
+    // Nest re-raises the signal after its shutdown hooks ran; only SIGKILL (our escalation
+    // after 15 s) would mean the shutdown hung.
+    expect([ended.signal === 'SIGTERM', ended.code === 0]).toContain(true);
     expect(Date.now() - started).toBeLessThan(10_000);
   });
 

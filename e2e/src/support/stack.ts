@@ -5,7 +5,25 @@ export const REPO = join(__dirname, '..', '..', '..');
 export const dist = (app: string): string => join(REPO, 'dist', app, 'main.js');
 
 /** Env for a root orchestrator on free ports with a database of its own. */
-export async function rootEnv(): Promise<Record<string, string>> {
+export type RootEnv = Record<
+  'ROOT_HTTP_HOST' | 'ROOT_HTTP_PORT' | 'ROOT_GRPC_PORT' | 'MONGO_URL' | 'REDIS_URL' | 'LOG_LEVEL',
+  string
+>;
+export type ClusterEnv = Record<
+  | 'CLUSTER_NAME'
+  | 'CLUSTER_LOCATION'
+  | 'CLUSTER_HTTP_HOST'
+  | 'CLUSTER_HTTP_PORT'
+  | 'MONGO_URL'
+  | 'REDIS_URL'
+  | 'MQTT_URL'
+  | 'MQTT_USERNAME'
+  | 'MQTT_PASSWORD'
+  | 'LOG_LEVEL',
+  string
+>;
+
+export async function rootEnv(): Promise<RootEnv> {
   const s = loadLocalServices();
   return {
     ROOT_HTTP_HOST: '127.0.0.1',
@@ -17,7 +35,7 @@ export async function rootEnv(): Promise<Record<string, string>> {
   };
 }
 
-export async function clusterEnv(name = 'cluster1'): Promise<Record<string, string>> {
+export async function clusterEnv(name = 'cluster1'): Promise<ClusterEnv> {
   const s = loadLocalServices();
   return {
     CLUSTER_NAME: name,

@@ -1,0 +1,121 @@
+import { ConfigError, loadConfig } from '@canopy/common';
+import { ClusterConfig } from './cluster-config';
+
+const required = {
+  CLUSTER_NAME: 'shop-17',
+  MONGO_URL: 'mongodb://127.0.0.1:27017',
+  REDIS_URL: 'redis://127.0.0.1:6379',
+  MQTT_URL: 'mqtt://127.0.0.1:10003',
+};
+
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    loadConfig(ClusterConfig, env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe(ClusterConfig.name, () => {
+  it('applies the defaults', () => {
+    const config = loadConfig(ClusterConfig, required);
+    expect(config).toMatchObject({
+      CLUSTER_HTTP_HOST: '0.0.0.0',
+      CLUSTER_HTTP_PORT: 10100,
+      ROOT_URL: '127.0.0.1:50052',
+      LOG_LEVEL: 'info',
+      HTTP_BODY_LIMIT: '1mb',
+    });
+    expect(config.CLUSTER_LOCATION).toBeUndefined();
+    expect(config.location).toBeUndefined();
+    expect(config.CLUSTER_JOIN_TOKEN).toBeUndefined();
+    expect(config.MQTT_USERNAME).toBeUndefined();
+  });
+
+  it('gives each cluster its own database unless MONGO_URL names one', () => {
+    expect(loadConfig(ClusterConfig, required).mongoDatabase).toBe('canopy_cluster_shop-17');
+    expect(loadConfig(ClusterConfig, { ...required, CLUSTER_NAME: 'hall-2' }).mongoDatabase).toBe(
+      'canopy_cluster_hall-2',
+    );
+    expect(
+      loadConfig(ClusterConfig, { ...required, MONGO_URL: 'mongodb://db/site_a' }).mongoDatabase,
+    ).toBe('site_a');
+  });
+
+  it('parses the location', () => {
+    const config = loadConfig(ClusterConfig, { ...required, CLUSTER_LOCATION: '48.137,11.575,25' });
+    expect(config.location).toEqual({ latitude: 48.137, longitude: 11.575, radiusKm: 25 });
+  });
+
+  it('accepts the optional credentials and token', () => {
+    const config = loadConfig(ClusterConfig, {
+      ...required,
+      MQTT_USERNAME: 'cluster',
+      MQTT_PASSWORD: 'pw',
+      CLUSTER_JOIN_TOKEN: 'tok',
+      ROOT_URL: 'root.example.com:443',
+    });
+    expect(config).toMatchObject({
+      MQTT_USERNAME: 'cluster',
+      MQTT_PASSWORD: 'pw',
+      CLUSTER_JOIN_TOKEN: 'tok',
+    });
+  });
+
+  it('reports the example from the runbook: bad location and empty MONGO_URL', () => {
+    const error = configError({ ...required, CLUSTER_LOCATION: 'abc', MONGO_URL: '' });
+    expect(error.message.split('\n').sort()).toEqual([
+      'CLUSTER_LOCATION: must look like "lat,long,radius" (got "abc")',
+      'MONGO_URL: is required (not set)',
+    ]);
+  });
+
+  it('names every invalid variable in one message', () => {
+    const error = configError({
+      CLUSTER_NAME: 'shop_17!',
+      CLUSTER_LOCATION: '95,0,10',
+      CLUSTER_HTTP_PORT: '-1',
+      ROOT_URL: 'http://root:50052',
+      MONGO_URL: 'mongodb://127.0.0.1:27017',
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      MQTT_URL: 'tcp://broker:1883',
+    });
+    expect(error.message.split('\n').sort()).toEqual(
+      [
+        'CLUSTER_NAME: must be 1-30 letters, digits or dashes (got "shop_17!")',
+        'CLUSTER_LOCATION: must look like "lat,long,radius": latitude must be within -90..90 (got "95,0,10")',
+        'CLUSTER_HTTP_PORT: must be a port number 0..65535 (got "-1")',
+        'ROOT_URL: must look like "host:port" (e.g. 127.0.0.1:50052) (got "http://root:50052")',
+        'MQTT_URL: must be an mqtt:// or mqtts:// URL (got "tcp://broker:1883")',
+      ].sort(),
+    );
+  });
+
+  it('requires the cluster name and the broker', () => {
+    const error = configError({ MONGO_URL: required.MONGO_URL, REDIS_URL: required.REDIS_URL });
+    expect(error.message.split('\n').sort()).toEqual([
+      'CLUSTER_NAME: is required (not set)',
+      'MQTT_URL: is required (not set)',
+    ]);
+  });
+
+  it('rejects over-long cluster names', () => {
+    expect(configError({ ...required, CLUSTER_NAME: 'x'.repeat(31) }).problems[0]?.variable).toBe(
+      'CLUSTER_NAME',
+    );
+  });
+
+  it('never prints secrets, whatever is wrong with them', () => {
+    const error = configError({
+      ...required,
+      CLUSTER_NAME: 'bad name',
+      MQTT_URL: 'mqtt://cluster:hunter2@broker:1883 x',
+    });
+    expect(error.message).not.toContain('hunter2');
+    expect(error.message).toContain(
+      'MQTT_URL: must be an mqtt:// or mqtts:// URL (got "mqtt://cluster:<redacted>@broker:1883 x")',
+    );
+  });
+});

@@ -1,3 +1,0 @@
-export function common(): string {
-  return 'common';
-}
