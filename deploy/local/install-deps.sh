@@ -15,8 +15,14 @@ if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   echo "[canopy] npm dependencies up to date"
   exit 0
 fi
-echo "[canopy] installing npm dependencies (npm ci) ..."
+echo "[canopy] installing npm dependencies (locked versions) ..."
 start=$(date +%s)
-npm ci --no-audit --no-fund --loglevel=error
+# Not `npm ci`: npm 10/11 omit other platforms' optional packages (@swc/core-darwin-*, ...) from
+# a lockfile written on Linux, then `npm ci` refuses that same lockfile (npm/cli#4828, #8320).
+# `npm install --no-save` installs exactly the locked versions and never rewrites the lockfile.
+npm install --no-audit --no-fund --no-save --loglevel=error
+if ! git diff --quiet -- package-lock.json 2>/dev/null; then
+  echo "[canopy] WARNING: npm changed package-lock.json; commit it if the change is intended" >&2
+fi
 echo "$want" > "$stamp"
 echo "[canopy] npm dependencies installed in $(( $(date +%s) - start ))s"

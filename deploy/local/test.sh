@@ -35,7 +35,7 @@ run_phase() {
   rc=${PIPESTATUS[0]}
   names+=("$name"); results+=("$rc"); durations+=("$(( $(date +%s) - start ))")
   # Sum Jest's "Tests: N passed, M failed" lines over all projects of the phase.
-  counts+=("$(grep -aE '^Tests: ' "$log" | awk '
+  counts+=("$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -aE '^Tests: ' | awk '
     { for (i = 2; i <= NF; i++) { v = $i + 0; k = $(i+1); gsub(/,/, "", k)
         if (k == "passed") p += v; else if (k == "failed") f += v; else if (k == "skipped") s += v } }
     END { if (p + f + s > 0) printf "%d passed, %d failed, %d skipped", p, f, s }')")
