@@ -1,7 +1,0 @@
-import { placement } from './placement';
-
-describe('placement', () => {
-  it('should work', () => {
-    expect(placement()).toEqual('placement');
-  })
-})

@@ -1,3 +1,0 @@
-export function placement(): string {
-  return 'placement';
-}
