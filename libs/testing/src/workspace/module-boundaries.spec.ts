@@ -66,7 +66,7 @@ describe('module boundaries (eslint @nx/enforce-module-boundaries)', () => {
       /not allowed to import "@nestjs\/common"/,
     ],
     [
-      'the root may not import the cluster app',
+      'the root may use the Nest building blocks',
       { file: 'root_orchestrator/src/probe.ts', code: importOf('x', '@canopy/server') },
       null,
     ],
