@@ -20,6 +20,10 @@ function clusterConfig(
     MQTT_URL: services.mqttUrl,
     MQTT_USERNAME: services.mqttAdminUsername,
     MQTT_PASSWORD: services.mqttAdminPassword,
+    // No root listens there: the cluster keeps retrying in the background, which must not
+    // affect its own health (the root link is covered by root-link/root-link.int-spec.ts).
+    ROOT_URL: '127.0.0.1:1',
+    CLUSTER_JOIN_TOKEN: 'cjt_unused',
     LOG_LEVEL: 'silent',
     ...overrides,
   });

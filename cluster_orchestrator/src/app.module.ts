@@ -10,7 +10,9 @@ import type { Logger } from 'pino';
 import type { ClusterConfig } from './config/cluster-config';
 import { ClusterConfigModule } from './config/cluster-config.module';
 import { HealthModule } from './health/health.module';
+import { InstancesModule } from './instances/instances.module';
 import { ClusterMetricsModule } from './metrics/cluster-metrics.module';
+import { RootLinkModule } from './root-link/root-link.module';
 
 export const SERVICE_NAME = 'cluster_orchestrator';
 export const METRICS_PREFIX = 'canopy_cluster';
@@ -41,6 +43,8 @@ export class AppModule {
         MetricsModule.forRoot({ prefix: METRICS_PREFIX }),
         ClusterMetricsModule,
         HealthModule,
+        InstancesModule,
+        RootLinkModule,
       ],
     };
   }

@@ -24,7 +24,25 @@ set +a
 cluster_name=${CANOPY_CLUSTER_NAME:-cluster1}
 cluster_location=${CANOPY_CLUSTER_LOCATION:-48.1374,11.5755,50}
 root_port=${ROOT_HTTP_PORT:-10000}
+root_grpc_port=${ROOT_GRPC_PORT:-50052}
 cluster_port=${CLUSTER_HTTP_PORT:-10100}
+
+# Secrets generated once and reused (0600 under $state/secrets, never printed):
+# - the bootstrap Admin's password (the root uses ADMIN_PASSWORD only when it creates "Admin");
+# - the cluster join token: the root accepts it from boot (ROOT_BOOTSTRAP_CLUSTER_TOKEN, stored
+#   hashed) and the local cluster presents it (CLUSTER_JOIN_TOKEN). More clusters can use it, or
+#   get their own from POST /api/clusters/join-tokens.
+secrets=$state/secrets
+mkdir -p "$secrets" && chmod 0700 "$secrets"
+ensure_secret() { # FILE [PREFIX]
+  [[ -s $1 ]] || (umask 077 && printf '%s%s' "${2:-}" "$(random_secret)" >"$1")
+  chmod 0600 "$1"
+  cat "$1"
+}
+admin_password_file=$secrets/root-admin.password
+cluster_token_file=$secrets/cluster-join.token
+admin_password=$(ensure_secret "$admin_password_file")
+cluster_join_token=$(ensure_secret "$cluster_token_file" cjt_local_)
 
 step build "root_orchestrator, cluster_orchestrator, node_engine (log: $state/log/build.log)"
 mkdir -p "$state/log" "$state/run"
@@ -48,17 +66,32 @@ start_app() {
 export -f http_head
 
 start_app root_orchestrator "$root_port" \
-  ROOT_HTTP_PORT="$root_port" MONGO_URL="$MONGO_URL/canopy_root" REDIS_URL="$REDIS_URL"
+  ROOT_HTTP_PORT="$root_port" ROOT_GRPC_PORT="$root_grpc_port" MONGO_URL="$MONGO_URL/canopy_root" REDIS_URL="$REDIS_URL" \
+  ADMIN_PASSWORD="$admin_password" ROOT_BOOTSTRAP_CLUSTER_TOKEN="$cluster_join_token"
+# CANOPY_CLUSTER_SIMULATED_CAPACITY (dev only, e.g. '{"vcpus":8,"memory":16384}') lets the root
+# place instances on this cluster before real workers can join; unset by default.
 start_app cluster_orchestrator "$cluster_port" \
   CLUSTER_NAME="$cluster_name" CLUSTER_LOCATION="$cluster_location" CLUSTER_HTTP_PORT="$cluster_port" \
-  ROOT_URL="127.0.0.1:${ROOT_GRPC_PORT:-50052}" MONGO_URL="$MONGO_URL/canopy_cluster_$cluster_name" \
+  ROOT_URL="127.0.0.1:$root_grpc_port" CLUSTER_JOIN_TOKEN="$cluster_join_token" \
+  CLUSTER_SIMULATED_CAPACITY="${CANOPY_CLUSTER_SIMULATED_CAPACITY:-}" \
+  MONGO_URL="$MONGO_URL/canopy_cluster_$cluster_name" \
   REDIS_URL="$REDIS_URL" MQTT_URL="$MQTT_URL" MQTT_USERNAME="$MQTT_ADMIN_USERNAME" MQTT_PASSWORD="$MQTT_ADMIN_PASSWORD"
+
+step "cluster $cluster_name" "registering with the root"
+wait_ready "cluster $cluster_name registration" 30 "$state/run/canopy-cluster_orchestrator.pid" \
+  "$state/log/canopy-cluster_orchestrator.log" -- \
+  node -e 'fetch(process.argv[1]).then((r) => r.json()).then((b) => process.exit(b.phase === "connected" ? 0 : 1), () => process.exit(1))' \
+  "http://127.0.0.1:$cluster_port/api/cluster/status"
 
 step_end
 cat <<MSG
 
 [canopy] Canopy is up.
   root orchestrator     http://127.0.0.1:$root_port   (health: /health, metrics: /metrics)  log: $state/log/canopy-root_orchestrator.log
-  cluster "$cluster_name"     http://127.0.0.1:$cluster_port   (health: /health, metrics: /metrics)  log: $state/log/canopy-cluster_orchestrator.log
+  root gRPC (clusters)  127.0.0.1:$root_grpc_port
+  cluster "$cluster_name"     http://127.0.0.1:$cluster_port   (health: /health, metrics: /metrics, registration: /api/cluster/status)  log: $state/log/canopy-cluster_orchestrator.log
+  registered clusters:  curl http://127.0.0.1:$root_port/api/clusters/
+  Admin password:       $admin_password_file   (used when "Admin" is first created; login: POST /api/auth/login)
+  cluster join token:   $cluster_token_file   (reusable: more local clusters may join with it)
   stop everything:      sudo bash deploy/local/stop.sh
 MSG

@@ -3,9 +3,11 @@ import { loadLocalServices, uniqueName, type LocalServices } from '@canopy/testi
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Connection } from 'mongoose';
+import { Redis } from 'ioredis';
 import request from 'supertest';
 import { RootConfig } from './config/root-config';
 import { createRootApp } from './create-root-app';
+import { purgeRedisPrefix } from './testing/root-test-app';
 
 function rootConfig(
   services: LocalServices,
@@ -16,6 +18,9 @@ function rootConfig(
     MONGO_URL: `${services.mongoUrl}/${database}`,
     REDIS_URL: services.redisUrl,
     LOG_LEVEL: 'silent',
+    ADMIN_PASSWORD: 'admin-password-for-tests',
+    BCRYPT_ROUNDS: '4',
+    BULLMQ_PREFIX: uniqueName('bull'),
     ...overrides,
   });
 }
@@ -30,6 +35,12 @@ async function dropAndClose(app: NestExpressApplication | undefined): Promise<vo
   if (!app) return;
   await app.get<Connection>(getConnectionToken()).dropDatabase();
   await app.close();
+  const redis = new Redis(loadLocalServices().redisUrl, { maxRetriesPerRequest: null });
+  try {
+    await purgeRedisPrefix(redis, app.get(RootConfig).BULLMQ_PREFIX);
+  } finally {
+    await redis.quit();
+  }
 }
 
 describe('root_orchestrator app (real FerretDB and Redis)', () => {
@@ -77,9 +88,8 @@ describe('root_orchestrator app (real FerretDB and Redis)', () => {
       await request(app.getHttpServer()).get('/api/nothing-here').expect(404);
     });
 
-    // The root has no POST route yet (users and applications come next). The shared body parser
-    // (400 on malformed JSON, 413 over HTTP_BODY_LIMIT) is tested in libs/server
-    // create-http-app.spec.ts; assert it here once a real POST route exists.
+    // Malformed JSON (400), HTTP_BODY_LIMIT (413) and the API's error body are asserted on real
+    // routes in root-api.lifecycle.int-spec.ts.
   });
 
   describe('with Redis down', () => {

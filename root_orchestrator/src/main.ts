@@ -10,5 +10,6 @@ const config = failFast(SERVICE_NAME, () => loadConfig(RootConfig));
 
 void failFast(SERVICE_NAME, async () => {
   const app = await createRootApp(config);
+  await app.startAllMicroservices(); // the cluster gRPC port
   await bootstrapHttpApp(app, { host: config.ROOT_HTTP_HOST, port: config.ROOT_HTTP_PORT });
 });

@@ -6,6 +6,7 @@ const required = {
   MONGO_URL: 'mongodb://127.0.0.1:27017',
   REDIS_URL: 'redis://127.0.0.1:6379',
   MQTT_URL: 'mqtt://127.0.0.1:10003',
+  CLUSTER_JOIN_TOKEN: 'cjt_example',
 };
 
 function configError(env: Record<string, string>): ConfigError {
@@ -27,10 +28,15 @@ describe(ClusterConfig.name, () => {
       ROOT_URL: '127.0.0.1:50052',
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT: '1mb',
+      CLUSTER_REPORT_INTERVAL: '15s',
     });
+    expect(config.reportIntervalMs).toBe(15_000);
+    expect(config.reconnectBaseDelayMs).toBe(500);
+    expect(config.reconnectMaxDelayMs).toBe(30_000);
     expect(config.CLUSTER_LOCATION).toBeUndefined();
     expect(config.location).toBeUndefined();
-    expect(config.CLUSTER_JOIN_TOKEN).toBeUndefined();
+    expect(config.simulatedCapacity).toBeUndefined();
+    expect(config.ROOT_TLS_CA).toBeUndefined();
     expect(config.MQTT_USERNAME).toBeUndefined();
   });
 
@@ -49,18 +55,17 @@ describe(ClusterConfig.name, () => {
     expect(config.location).toEqual({ latitude: 48.137, longitude: 11.575, radiusKm: 25 });
   });
 
-  it('accepts the optional credentials and token', () => {
+  it('accepts the optional credentials', () => {
     const config = loadConfig(ClusterConfig, {
       ...required,
       MQTT_USERNAME: 'cluster',
       MQTT_PASSWORD: 'pw',
-      CLUSTER_JOIN_TOKEN: 'tok',
       ROOT_URL: 'root.example.com:443',
     });
     expect(config).toMatchObject({
       MQTT_USERNAME: 'cluster',
       MQTT_PASSWORD: 'pw',
-      CLUSTER_JOIN_TOKEN: 'tok',
+      CLUSTER_JOIN_TOKEN: 'cjt_example',
     });
   });
 
@@ -81,6 +86,7 @@ describe(ClusterConfig.name, () => {
       MONGO_URL: 'mongodb://127.0.0.1:27017',
       REDIS_URL: 'redis://127.0.0.1:6379',
       MQTT_URL: 'tcp://broker:1883',
+      CLUSTER_JOIN_TOKEN: 'x',
     });
     expect(error.message.split('\n').sort()).toEqual(
       [
@@ -93,12 +99,52 @@ describe(ClusterConfig.name, () => {
     );
   });
 
-  it('requires the cluster name and the broker', () => {
+  it('requires the cluster name, the broker and a join token', () => {
     const error = configError({ MONGO_URL: required.MONGO_URL, REDIS_URL: required.REDIS_URL });
     expect(error.message.split('\n').sort()).toEqual([
+      'CLUSTER_JOIN_TOKEN: is required (issue one at the root: POST /api/clusters/join-tokens) (not set)',
       'CLUSTER_NAME: is required (not set)',
       'MQTT_URL: is required (not set)',
     ]);
+  });
+
+  it('parses the report interval, reconnect delays and simulated capacity', () => {
+    const config = loadConfig(ClusterConfig, {
+      ...required,
+      CLUSTER_REPORT_INTERVAL: '1s',
+      ROOT_RECONNECT_BASE_DELAY: '100ms',
+      ROOT_RECONNECT_MAX_DELAY: '2s',
+      CLUSTER_SIMULATED_CAPACITY: '{"vcpus":8,"memory":16384,"architecture":"arm64"}',
+    });
+    expect(config.reportIntervalMs).toBe(1_000);
+    expect(config.reconnectBaseDelayMs).toBe(100);
+    expect(config.reconnectMaxDelayMs).toBe(2_000);
+    expect(config.simulatedCapacity).toMatchObject({
+      vcpus: 8,
+      memory: 16384,
+      architecture: 'arm64',
+    });
+  });
+
+  it('refuses bad intervals, capacities and half-configured TLS', () => {
+    const error = configError({
+      ...required,
+      CLUSTER_REPORT_INTERVAL: '10',
+      ROOT_RECONNECT_MAX_DELAY: '0s',
+      CLUSTER_SIMULATED_CAPACITY: '{"vcpus":-1,"memory":1}',
+      ROOT_TLS_CERT: '-----BEGIN CERTIFICATE-----\\nabc\\n-----END CERTIFICATE-----',
+    });
+    const lines = error.message.split('\n');
+    expect(lines).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /^CLUSTER_REPORT_INTERVAL: must be a duration like .* between 100ms and 10m/,
+        ),
+        expect.stringMatching(/^ROOT_RECONNECT_MAX_DELAY: must be a duration/),
+        expect.stringMatching(/^CLUSTER_SIMULATED_CAPACITY: vcpus must be a number >= 0/),
+        expect.stringMatching(/^ROOT_TLS_CERT: needs ROOT_TLS_KEY and ROOT_TLS_CA as well/),
+      ]),
+    );
   });
 
   it('rejects over-long cluster names', () => {

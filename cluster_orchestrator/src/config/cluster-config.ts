@@ -8,7 +8,15 @@ import {
   type Location,
 } from '@canopy/common';
 import { ServerConfig } from '@canopy/server';
-import { IsDefined, IsOptional, IsString, Matches } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { parseSimulatedCapacity, type SimulatedCapacity } from '../report/simulated-capacity';
+import {
+  IsDuration,
+  IsPemOrFile,
+  IsSimulatedCapacity,
+  parseDuration,
+  RequiresAlso,
+} from './cluster-config.validators';
 
 export const CLUSTER_NAME_PATTERN = /^[a-zA-Z0-9-]{1,30}$/;
 
@@ -38,10 +46,52 @@ export class ClusterConfig extends ServerConfig {
   @IsHostPort()
   ROOT_URL: string = '127.0.0.1:50052';
 
-  /** Issued by the root; optional until cluster registration lands. */
-  @IsOptional()
+  /**
+   * Join token issued by the root (POST /api/clusters/join-tokens). Presented at every
+   * registration; once registered, the cluster authenticates with the id and secret it got back.
+   */
+  @IsDefined({ message: 'is required (issue one at the root: POST /api/clusters/join-tokens)' })
   @IsString()
-  CLUSTER_JOIN_TOKEN?: string;
+  @IsNotEmpty()
+  CLUSTER_JOIN_TOKEN!: string;
+
+  /** How often the cluster sends its report to the root (Oakestra: 15 s). */
+  @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
+  CLUSTER_REPORT_INTERVAL: string = '15s';
+
+  /** First delay before reconnecting to the root; doubles per failed attempt (with jitter). */
+  @IsDuration({ minMs: 10, maxMs: 60_000 })
+  ROOT_RECONNECT_BASE_DELAY: string = '500ms';
+
+  /** Upper bound of the reconnect delay. */
+  @IsDuration({ minMs: 10, maxMs: 10 * 60_000 })
+  ROOT_RECONNECT_MAX_DELAY: string = '30s';
+
+  /**
+   * DEV/TEST ONLY: capacity of one virtual worker, JSON
+   * `{"vcpus":8,"memory":16384,"architecture":"amd64","virtualization":["docker"]}`, reported
+   * until real workers can join. Unset in production.
+   */
+  @IsOptional()
+  @IsSimulatedCapacity()
+  CLUSTER_SIMULATED_CAPACITY?: string;
+
+  /** CA certificate (PEM or file) the root's gRPC certificate must chain to; set = use TLS. */
+  @IsOptional()
+  @IsPemOrFile()
+  ROOT_TLS_CA?: string;
+
+  /** Client certificate (PEM or file) for mutual TLS; needs ROOT_TLS_KEY and ROOT_TLS_CA. */
+  @IsOptional()
+  @RequiresAlso(['ROOT_TLS_KEY', 'ROOT_TLS_CA'])
+  @IsPemOrFile()
+  ROOT_TLS_CERT?: string;
+
+  /** Private key (PEM or file) of ROOT_TLS_CERT. */
+  @IsOptional()
+  @RequiresAlso(['ROOT_TLS_CERT'])
+  @IsPemOrFile()
+  ROOT_TLS_KEY?: string;
 
   @IsDefined({ message: 'is required' })
   @IsMqttUrl()
@@ -60,6 +110,25 @@ export class ClusterConfig extends ServerConfig {
     if (this.CLUSTER_LOCATION === undefined) return undefined;
     const parsed = parseLocation(this.CLUSTER_LOCATION);
     return 'error' in parsed ? undefined : parsed;
+  }
+
+  get reportIntervalMs(): number {
+    return parseDuration(this.CLUSTER_REPORT_INTERVAL);
+  }
+
+  get reconnectBaseDelayMs(): number {
+    return parseDuration(this.ROOT_RECONNECT_BASE_DELAY);
+  }
+
+  get reconnectMaxDelayMs(): number {
+    return Math.max(this.reconnectBaseDelayMs, parseDuration(this.ROOT_RECONNECT_MAX_DELAY));
+  }
+
+  /** CLUSTER_SIMULATED_CAPACITY parsed; undefined when not configured. */
+  get simulatedCapacity(): SimulatedCapacity | undefined {
+    if (this.CLUSTER_SIMULATED_CAPACITY === undefined) return undefined;
+    const parsed = parseSimulatedCapacity(this.CLUSTER_SIMULATED_CAPACITY);
+    return parsed.ok ? parsed.value : undefined;
   }
 
   /** One database per cluster, so several clusters can share one MongoDB server. */

@@ -11,6 +11,7 @@ describe(ClusterInfoMetric.name, () => {
       MONGO_URL: 'mongodb://127.0.0.1:27017',
       REDIS_URL: 'redis://127.0.0.1:6379',
       MQTT_URL: 'mqtt://127.0.0.1:10003',
+      CLUSTER_JOIN_TOKEN: 'cjt_example',
     });
     new ClusterInfoMetric(registry, { prefix: 'canopy_cluster' }, config);
     expect(await registry.getSingleMetricAsString('canopy_cluster_info')).toContain(

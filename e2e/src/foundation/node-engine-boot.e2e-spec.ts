@@ -1,7 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ManagedProcess } from '@canopy/testing';
+import { freePort, ManagedProcess } from '@canopy/testing';
 import { dist } from '../support/stack';
 
 /** The bundled worker agent (one JS file, dependencies inlined) boots, validates, stops. */
@@ -22,7 +22,14 @@ describe('node engine process', () => {
     });
 
   it('starts with a valid config, logs structured JSON, and stops cleanly on SIGTERM', async () => {
-    const config = write('ok.json', { cluster_address: '127.0.0.1', labels: { zone: 'e2e' } });
+    // No cluster listens on that port: the agent boots and keeps retrying its registration.
+    const config = write('ok.json', {
+      cluster_address: '127.0.0.1',
+      cluster_port: await freePort(),
+      state_dir: join(dir, 'state'),
+      app_logs: join(dir, 'logs'),
+      labels: { zone: 'e2e' },
+    });
     const agent = await run(['start', '--config', config]);
     const deadline = Date.now() + 10_000;
     while (!agent.logs.includes('node engine started') && Date.now() < deadline) {

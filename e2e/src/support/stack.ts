@@ -19,6 +19,8 @@ export type ClusterEnv = Record<
   | 'MQTT_URL'
   | 'MQTT_USERNAME'
   | 'MQTT_PASSWORD'
+  | 'ROOT_URL'
+  | 'CLUSTER_JOIN_TOKEN'
   | 'LOG_LEVEL',
   string
 >;
@@ -35,9 +37,18 @@ export async function rootEnv(): Promise<RootEnv> {
   };
 }
 
-export async function clusterEnv(name = 'cluster1'): Promise<ClusterEnv> {
+/**
+ * Env for a cluster orchestrator on a free port with a database of its own. Without `root` it
+ * dials a closed port (and keeps retrying in the background: its own health is unaffected).
+ */
+export async function clusterEnv(
+  name = 'cluster1',
+  root: { url: string; token: string } = { url: '127.0.0.1:1', token: 'cjt_e2e_unused' },
+): Promise<ClusterEnv> {
   const s = loadLocalServices();
   return {
+    ROOT_URL: root.url,
+    CLUSTER_JOIN_TOKEN: root.token,
     CLUSTER_NAME: name,
     CLUSTER_LOCATION: '48.1374,11.5755,25',
     CLUSTER_HTTP_HOST: '127.0.0.1',

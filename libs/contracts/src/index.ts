@@ -92,3 +92,79 @@ export {
   numberToIpv4,
   isIpv4InCidr,
 } from './network/address-spaces';
+
+// Root REST API (users, auth, organizations, applications, services, instances)
+export { RootRoute, rootPath } from './http/root-routes';
+export {
+  UserRole,
+  USER_ROLES,
+  isUserRole,
+  ROOT_ORGANIZATION_NAME,
+  BOOTSTRAP_ADMIN_USERNAME,
+  TokenType,
+  type RootTokenClaims,
+} from './http/user-roles';
+export {
+  OBJECT_ID_PATTERN,
+  USERNAME_PATTERN,
+  ORGANIZATION_NAME_PATTERN,
+  EMAIL_PATTERN,
+  MAX_PASSWORD_BYTES,
+  MIN_PASSWORD_LENGTH,
+  IsNewPassword,
+} from './http/http-validators';
+export { LoginDto, TokenPairDto, AccessTokenDto } from './http/auth.dto';
+export {
+  RegisterUserDto,
+  UpdateUserDto,
+  ChangePasswordDto,
+  PasswordResetRequestDto,
+  PasswordResetDto,
+  UserDto,
+  PermissionsDto,
+} from './http/user.dto';
+export {
+  ObjectIdDto,
+  OrganizationMemberDto,
+  CreateOrganizationDto,
+  UpdateOrganizationDto,
+  OrganizationDto,
+} from './http/organization.dto';
+export { UpdateApplicationDto, ApplicationDto } from './http/application.dto';
+export {
+  ServiceInstanceDto,
+  ServiceDto,
+  DeployedServiceDto,
+  FailedServiceDto,
+  ServiceDeploymentResultDto,
+  SERVICE_ROLLOUT_NOT_APPLIED,
+  ServiceUpdateResultDto,
+  InstanceRequestedDto,
+  MessageDto,
+  ApiErrorDetailDto,
+  ApiErrorDto,
+} from './http/service-api.dto';
+
+// Root <-> cluster: session helpers and the root's cluster registry (issue 4)
+export * from './session/cluster-session';
+export {
+  ClusterRegistryRoute,
+  CreateJoinTokenDto,
+  DEFAULT_JOIN_TOKEN_TTL_SECONDS,
+  MAX_JOIN_TOKEN_TTL_SECONDS,
+  MAX_JOIN_TOKEN_USES,
+  type JoinTokenView,
+  type JoinTokenState,
+  type CreatedJoinTokenView,
+  type ClusterView,
+} from './http/cluster-registry.dto';
+
+// Cluster <-> worker: Canopy's additive fields (labels, location, generation, restart count)
+export {
+  NodeLocationDto,
+  CanopyNodeRegistrationDto,
+  CanopyNodeInfoDto,
+  CanopyJobStatusDto,
+  CanopyServiceResourcesDto,
+  CanopyJobsResourcesDto,
+} from './mqtt/payloads/worker-extensions.dto';

@@ -1,5 +1,6 @@
 import { Type } from 'class-transformer';
 import {
+  IsBoolean,
   IsIn,
   IsInt,
   IsNotEmpty,
@@ -27,6 +28,33 @@ export class NodeLocation {
   @Min(-180)
   @Max(180)
   long!: number;
+}
+
+/** Container runtime options (`runtime` in the config file). */
+export class RuntimeOptions {
+  /** Docker engine API socket. */
+  @IsString()
+  @Matches(/^\//, { message: 'docker_socket must be an absolute path' })
+  docker_socket = '/var/run/docker.sock';
+
+  /**
+   * Whether an SLA's `privileged: true` is honoured. Off by default: a privileged container owns
+   * the host, so the worker's operator must opt in.
+   */
+  @IsBoolean()
+  allow_privileged = false;
+
+  /** Longest wait between restarts of a crashing service (exponential backoff from 1 s). */
+  @IsInt()
+  @Min(1)
+  @Max(3600)
+  restart_backoff_max_seconds: number = 60;
+
+  /** Period of the level-triggered reconcile pass (it also runs on every change). */
+  @IsInt()
+  @Min(1)
+  @Max(300)
+  reconcile_interval_seconds: number = 5;
 }
 
 /**
@@ -69,4 +97,19 @@ export class NodeConfig {
 
   @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace'])
   log_level = 'info';
+
+  /**
+   * The name this worker registers with (Oakestra's `host`); default: the machine's hostname.
+   * Set it when several workers share one machine (tests), since clusters key workers by it.
+   */
+  @IsOptional()
+  @IsString()
+  @Matches(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, {
+    message: 'node_name must be 1-63 letters, digits, ".", "_" or "-"',
+  })
+  node_name?: string;
+
+  @ValidateNested()
+  @Type(() => RuntimeOptions)
+  runtime: RuntimeOptions = new RuntimeOptions();
 }

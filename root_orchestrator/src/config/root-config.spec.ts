@@ -1,5 +1,7 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { ConfigError, loadConfig } from '@canopy/common';
 import { RootConfig } from './root-config';
+import { parseDuration } from './root-config.validators';
 
 const required = { MONGO_URL: 'mongodb://127.0.0.1:27017', REDIS_URL: 'redis://127.0.0.1:6379' };
 
@@ -22,8 +24,20 @@ describe(RootConfig.name, () => {
       ROOT_GRPC_PORT: 50052,
       LOG_LEVEL: 'info',
       HTTP_BODY_LIMIT: '1mb',
+      JWT_ACCESS_TTL: '10m',
+      JWT_REFRESH_TTL: '7d',
+      BCRYPT_ROUNDS: 10,
+      BULLMQ_PREFIX: 'canopy',
+      SCHEDULING_RETRY_INTERVAL: '30s',
+      CORS_ORIGINS: '*',
     });
+    expect(config.corsOrigin).toBe('*');
     expect(config.httpBodyLimitBytes).toBe(1024 * 1024);
+    expect(config.ADMIN_PASSWORD).toBeUndefined();
+    expect(config.jwtKeyPair).toBeUndefined();
+    expect(config.jwtAccessTtlSeconds).toBe(600);
+    expect(config.jwtRefreshTtlSeconds).toBe(604_800);
+    expect(config.schedulingRetryIntervalMs).toBe(30_000);
   });
 
   it('uses canopy_root when MONGO_URL names no database, and the named one otherwise', () => {
@@ -78,5 +92,100 @@ describe(RootConfig.name, () => {
     expect(error.message).toBe(
       'MONGO_URL: must be a mongodb:// or mongodb+srv:// URL (got "mongo://root:<redacted>@db:27017")',
     );
+  });
+
+  describe('auth settings', () => {
+    const rsa = (bits: number) =>
+      generateKeyPairSync('rsa', {
+        modulusLength: bits,
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+      });
+    const pair = rsa(2048);
+
+    it('accepts a matching PEM pair, also with \\n escapes on one line', () => {
+      const config = loadConfig(RootConfig, {
+        ...required,
+        JWT_PRIVATE_KEY: pair.privateKey.replace(/\n/g, '\\n'),
+        JWT_PUBLIC_KEY: pair.publicKey,
+      });
+      expect(config.jwtKeyPair).toEqual({
+        privateKeyPem: pair.privateKey,
+        publicKeyPem: pair.publicKey,
+      });
+    });
+
+    it('refuses half a pair, a mismatched pair, junk and short keys, without echoing them', () => {
+      const other = rsa(2048);
+      const problems = (env: Record<string, string>) =>
+        configError({ ...required, ...env }).message;
+      expect(problems({ JWT_PRIVATE_KEY: pair.privateKey })).toBe(
+        'JWT_PUBLIC_KEY: is required when JWT_PRIVATE_KEY is set (not set)',
+      );
+      expect(problems({ JWT_PUBLIC_KEY: pair.publicKey })).toContain(
+        'requires JWT_PRIVATE_KEY to be set too',
+      );
+      expect(
+        problems({ JWT_PRIVATE_KEY: pair.privateKey, JWT_PUBLIC_KEY: other.publicKey }),
+      ).toContain('is not the public half of JWT_PRIVATE_KEY');
+      const junk = problems({ JWT_PRIVATE_KEY: 'junk', JWT_PUBLIC_KEY: pair.publicKey });
+      expect(junk).toContain(
+        'JWT_PRIVATE_KEY: must be a PEM-encoded RSA private key of at least 2048 bits',
+      );
+      expect(junk).not.toContain('junk"');
+      const short = rsa(1024);
+      expect(
+        problems({ JWT_PRIVATE_KEY: short.privateKey, JWT_PUBLIC_KEY: short.publicKey }),
+      ).toContain('at least 2048 bits');
+    });
+
+    it('validates ADMIN_PASSWORD, lifetimes, bcrypt cost and the queue prefix', () => {
+      const error = configError({
+        ...required,
+        ADMIN_PASSWORD: 'short',
+        JWT_ACCESS_TTL: '10 minutes',
+        JWT_REFRESH_TTL: '0d',
+        BCRYPT_ROUNDS: '3',
+        BULLMQ_PREFIX: 'has space',
+        SCHEDULING_RETRY_INTERVAL: '-1s',
+      });
+      const lines = error.message.split('\n');
+      expect(lines.map((l) => l.split(':')[0]).sort()).toEqual(
+        [
+          'ADMIN_PASSWORD',
+          'BCRYPT_ROUNDS',
+          'BULLMQ_PREFIX',
+          'JWT_ACCESS_TTL',
+          'JWT_REFRESH_TTL',
+          'SCHEDULING_RETRY_INTERVAL',
+        ].sort(),
+      );
+      expect(error.message).not.toContain('short"');
+      expect(
+        loadConfig(RootConfig, { ...required, ADMIN_PASSWORD: 'long enough' }).ADMIN_PASSWORD,
+      ).toBe('long enough');
+    });
+
+    it('reads CORS origins as "*" or a list', () => {
+      expect(
+        loadConfig(RootConfig, {
+          ...required,
+          CORS_ORIGINS: 'https://dash.example.org, http://10.0.0.5:8080',
+        }).corsOrigin,
+      ).toEqual(['https://dash.example.org', 'http://10.0.0.5:8080']);
+      expect(configError({ ...required, CORS_ORIGINS: 'dash.example.org' }).message).toContain(
+        'CORS_ORIGINS: must be "*"',
+      );
+    });
+
+    it.each([
+      ['500ms', 500],
+      ['30s', 30_000],
+      ['10m', 600_000],
+      ['1h', 3_600_000],
+      ['7d', 604_800_000],
+    ])('parses the duration %s', (text, ms) => {
+      expect(parseDuration(text)).toBe(ms);
+    });
   });
 });

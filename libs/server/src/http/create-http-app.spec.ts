@@ -101,3 +101,21 @@ describe(bootstrapHttpApp.name, () => {
     }
   });
 });
+
+describe('createHttpApp with a validationExceptionFactory', () => {
+  it('throws what the factory builds when a DTO is invalid', async () => {
+    const { BadRequestException } = await import('@nestjs/common');
+    const app = await createHttpApp(TestAppModule, {
+      bodyLimit: '1kb',
+      validationExceptionFactory: (errors) =>
+        new BadRequestException({ custom: errors.map((e) => e.property) }),
+    });
+    try {
+      await app.init();
+      const res = await request(app.getHttpServer()).post('/echo').send({ name: 7 }).expect(400);
+      expect(res.body).toEqual({ custom: ['name'] });
+    } finally {
+      await app.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import {
   type INestApplication,
   type Type,
   ValidationPipe,
+  type ValidationPipeOptions,
 } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -25,6 +26,11 @@ export interface HttpAppOptions {
    * without it they are buffered until the app is up (and dumped as plain text if it never is).
    */
   logger?: PinoInstance;
+  /**
+   * Builds the error thrown when a DTO fails validation (default: Nest's 400 with a list of
+   * messages). Apps with their own error body use it to keep field paths structured.
+   */
+  validationExceptionFactory?: ValidationPipeOptions['exceptionFactory'];
 }
 
 /**
@@ -55,7 +61,14 @@ export function configureHttpApp(app: NestExpressApplication, options: HttpAppOp
   app.useGlobalFilters(new BodyParserErrorFilter(app.getHttpAdapter()));
   app.useGlobalPipes(
     // Unknown fields are rejected, not silently dropped: a typo in an SLA should be an error.
-    new ValidationPipe({ whitelist: true, forbidNonWhitelisted: true, transform: true }),
+    new ValidationPipe({
+      whitelist: true,
+      forbidNonWhitelisted: true,
+      transform: true,
+      ...(options.validationExceptionFactory
+        ? { exceptionFactory: options.validationExceptionFactory }
+        : {}),
+    }),
   );
 }
 

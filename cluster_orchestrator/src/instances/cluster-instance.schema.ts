@@ -1,0 +1,44 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/**
+ * Collection `instances`: the service instances the root placed on this cluster (Oakestra: the
+ * cluster's `jobs.jobs` with its instance list). One document per instance, keyed by
+ * (service_id, instance_number). `generation` is the root's desired-state generation of the
+ * instance: commands older than what is stored are ignored.
+ */
+@Schema({ collection: 'instances', versionKey: false, minimize: false })
+export class ClusterInstanceRecord {
+  @Prop({ type: String, required: true })
+  service_id!: string;
+
+  @Prop({ type: Number, required: true })
+  instance_number!: number;
+
+  @Prop({ type: Number, required: true })
+  generation!: number;
+
+  @Prop({ type: String, required: true })
+  job_name!: string;
+
+  /** The root's job document (SLA microservice + derived fields), as sent in DeployInstance. */
+  @Prop({ type: Object, required: true })
+  job!: Record<string, unknown>;
+
+  @Prop({ type: String, required: true })
+  status!: string;
+
+  @Prop({ type: String, default: '' })
+  status_detail!: string;
+
+  @Prop({ type: String, default: '' })
+  worker_id!: string;
+
+  @Prop({ type: Date, required: true })
+  created_at!: Date;
+
+  @Prop({ type: Date, required: true })
+  updated_at!: Date;
+}
+
+export const ClusterInstanceSchema = SchemaFactory.createForClass(ClusterInstanceRecord);
+ClusterInstanceSchema.index({ service_id: 1, instance_number: 1 }, { unique: true });

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { InstancesModule } from '../instances/instances.module';
+import { ReportBuilder } from './report-builder.service';
+
+/** The periodic report to the root (aggregated capacity and instance statuses). */
+@Module({
+  imports: [InstancesModule],
+  providers: [ReportBuilder],
+  exports: [ReportBuilder],
+})
+export class ReportModule {}

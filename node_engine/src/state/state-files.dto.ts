@@ -1,0 +1,169 @@
+import { Type } from 'class-transformer';
+import {
+  IsArray,
+  IsDefined,
+  IsIn,
+  IsInt,
+  IsNotEmpty,
+  IsObject,
+  IsOptional,
+  IsString,
+  Max,
+  Min,
+  ValidateNested,
+} from 'class-validator';
+import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '@canopy/contracts';
+
+/**
+ * Shapes of the files in the state dir, validated when read (a file edited by hand or cut short
+ * by a full disk must be recognised as corrupt, not half-trusted). Version 1.
+ */
+export const STATE_FILE_VERSION = 1;
+
+export class IdentityFile {
+  @IsIn([STATE_FILE_VERSION])
+  version!: number;
+
+  /** Worker id assigned by the cluster: `<id>` in `nodes/<id>/...`. */
+  @IsString()
+  @IsNotEmpty()
+  node_id!: string;
+
+  @IsString()
+  node_name!: string;
+
+  @IsString()
+  cluster_address!: string;
+
+  @IsInt()
+  cluster_port!: number;
+
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  mqtt_broker_port!: number;
+
+  @IsString()
+  registered_at!: string;
+}
+
+/** Mode 0600: the broker password is a secret. */
+export class CredentialsFile {
+  @IsIn([STATE_FILE_VERSION])
+  version!: number;
+
+  @IsString()
+  @IsNotEmpty()
+  node_id!: string;
+
+  @IsOptional()
+  @IsString()
+  mqtt_username?: string;
+
+  @IsOptional()
+  @IsString()
+  mqtt_password?: string;
+}
+
+export class FinishedEntry {
+  @IsIn(['COMPLETED', 'DEAD'])
+  status!: 'COMPLETED' | 'DEAD';
+
+  @IsInt()
+  exit_code!: number;
+
+  @IsString()
+  at!: string;
+}
+
+export class DesiredEntry {
+  /** The deploy message as kept (InstanceSpec); re-validated with ControlDeployDto on load. */
+  @IsDefined()
+  @IsObject()
+  deploy!: Record<string, unknown>;
+
+  @IsString()
+  received_at!: string;
+
+  @IsOptional()
+  @ValidateNested()
+  @Type(() => FinishedEntry)
+  finished?: FinishedEntry;
+}
+
+export class TombstoneEntry {
+  @IsString()
+  @IsNotEmpty()
+  key!: string;
+
+  @IsInt()
+  @Min(0)
+  generation!: number;
+
+  @IsString()
+  at!: string;
+}
+
+/** Mode 0600: environment entries of the SLA may carry secrets. */
+export class DesiredFile {
+  @IsIn([STATE_FILE_VERSION])
+  version!: number;
+
+  @IsString()
+  node_id!: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => DesiredEntry)
+  instances!: DesiredEntry[];
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => TombstoneEntry)
+  tombstones!: TombstoneEntry[];
+}
+
+export class InstanceStatusEntry {
+  @IsString()
+  job_name!: string;
+
+  @IsInt()
+  instance_number!: number;
+
+  @IsIn(DEPLOYMENT_STATUSES)
+  status!: DeploymentStatus;
+
+  @IsOptional()
+  @IsString()
+  status_detail?: string;
+
+  @IsOptional()
+  @IsInt()
+  generation?: number;
+
+  @IsOptional()
+  @IsInt()
+  restart_count?: number;
+
+  @IsString()
+  at!: string;
+}
+
+/** Written on status changes and at most every 30 s; read by `canopy-node status`. */
+export class StatusFile {
+  @IsIn([STATE_FILE_VERSION])
+  version!: number;
+
+  @IsOptional()
+  @IsString()
+  last_report_at?: string;
+
+  @IsOptional()
+  @IsString()
+  mqtt_connected_at?: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => InstanceStatusEntry)
+  instances!: InstanceStatusEntry[];
+}

@@ -1,0 +1,331 @@
+import { randomUUID } from 'node:crypto';
+import { ALL_INSTANCES, instanceKey } from '@canopy/contracts';
+import {
+  CLUSTER_SESSION_PROTOCOL_VERSION,
+  type ClusterMessage,
+  type Hello,
+  type Report,
+  type ResourceAggregate,
+  type RootMessage,
+} from '@canopy/contracts/grpc';
+import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { Observable, type Subscriber } from 'rxjs';
+import { secretMatches } from '../clusters/cluster-credentials';
+import type { Cluster, ClusterReportState } from '../clusters/cluster.model';
+import { ClusterRepository } from '../clusters/cluster.repository';
+import { generationOf, isPlacedOn } from '../clusters/instance-assignment';
+import type { InstancesChange, StoredService } from '../services/service.model';
+import { ServiceRepository } from '../services/service.repository';
+import { ClusterCommandsService } from './cluster-commands.service';
+import {
+  type DesiredInstance,
+  isPlanEmpty,
+  type ReconcilePlan,
+  reconcileReport,
+  type StatusUpdate,
+} from './reconcile';
+import { type OpenSession, SessionRegistry } from './session-registry';
+
+/** The first message must be a Hello, this soon. */
+export const HELLO_TIMEOUT_MS = 10_000;
+
+/** The session was refused (bad Hello); the gRPC layer ends the stream with UNAUTHENTICATED. */
+export class SessionRefusedError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'SessionRefusedError';
+  }
+}
+
+const EMPTY_AGGREGATE: ResourceAggregate = {
+  cpu_percent: 0,
+  memory_percent: 0,
+  vcpus: 0,
+  memory: 0,
+  vram: 0,
+  vgpus: 0,
+  virtualization: [],
+  supported_addons: [],
+  csi_drivers: [],
+  gpu_drivers: [],
+  active_nodes: 0,
+  vram_percent: 0,
+  gpu_temp: 0,
+  gpu_percent: 0,
+};
+
+/**
+ * The root's end of `ClusterSession.Connect`: authenticates the Hello (cluster id + secret),
+ * answers Welcome, records each Report (aggregates, liveness) and reconciles it against the
+ * database, sending deploys and undeploys down the same stream. Messages of one session are
+ * handled one at a time, in order.
+ */
+@Injectable()
+export class ClusterSessionService implements OnApplicationShutdown {
+  constructor(
+    private readonly clusters: ClusterRepository,
+    private readonly services: ServiceRepository,
+    private readonly registry: SessionRegistry,
+    private readonly commands: ClusterCommandsService,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('ClusterSession');
+  }
+
+  onApplicationShutdown(): void {
+    this.registry.closeAll('root shutting down');
+  }
+
+  open(inbound: Observable<ClusterMessage>, peer: string | undefined): Observable<RootMessage> {
+    return new Observable<RootMessage>((out) => {
+      const sessionId = randomUUID();
+      let cluster: Cluster | undefined;
+      let session: OpenSession | undefined;
+      let ended = false;
+      let chain: Promise<void> = Promise.resolve();
+
+      const end = (why: string): void => {
+        if (ended) return;
+        ended = true;
+        clearTimeout(helloTimer);
+        if (session && cluster) {
+          const current = this.registry.unregister(session);
+          const id = cluster.id;
+          const name = cluster.cluster_name;
+          void this.clusters
+            .markDisconnected(id, sessionId, new Date())
+            .catch((error: unknown) =>
+              this.logger.warn(
+                { clusterId: id, error: (error as Error).message },
+                'could not record the disconnect',
+              ),
+            );
+          this.logger.info(
+            { clusterId: id, name, sessionId, why, current },
+            'cluster session closed',
+          );
+        }
+      };
+      const refuse = (message: string): void => {
+        if (ended) return;
+        this.logger.warn({ peer, message }, 'cluster session refused');
+        end('refused');
+        out.error(new SessionRefusedError(message));
+      };
+      const helloTimer = setTimeout(
+        () => refuse(`no Hello within ${HELLO_TIMEOUT_MS / 1000} s`),
+        HELLO_TIMEOUT_MS,
+      );
+
+      const handle = async (message: ClusterMessage): Promise<void> => {
+        if (ended) return;
+        if (!session || !cluster) {
+          if (!message.hello) return refuse('the first message of a session must be a Hello');
+          const accepted = await this.accept(message.hello, sessionId, out, () =>
+            end('closed by the root'),
+          );
+          if (typeof accepted === 'string') return refuse(accepted);
+          if (ended) return; // the stream went away while we were checking
+          clearTimeout(helloTimer);
+          ({ cluster, session } = accepted);
+          return;
+        }
+        if (message.report) await this.onReport(cluster, sessionId, message.report);
+        else if (message.ack && !message.ack.ok) {
+          this.logger.warn(
+            { clusterId: cluster.id, commandId: message.ack.command_id, error: message.ack.error },
+            'cluster refused a command',
+          );
+        }
+      };
+
+      const subscription = inbound.subscribe({
+        next: (message) => {
+          chain = chain
+            .then(() => handle(message))
+            .catch((error: unknown) => {
+              this.logger.error(
+                { clusterId: cluster?.id, error: (error as Error).message },
+                'cluster session message failed',
+              );
+            });
+        },
+        error: () => end('stream error'),
+        complete: () => {
+          end('the cluster closed the stream');
+          out.complete();
+        },
+      });
+      return () => {
+        subscription.unsubscribe();
+        end('stream gone');
+      };
+    });
+  }
+
+  /** Checks the Hello; on success registers the session and sends Welcome, else why not. */
+  private async accept(
+    hello: Hello,
+    sessionId: string,
+    out: Subscriber<RootMessage>,
+    onClose: () => void,
+  ): Promise<{ cluster: Cluster; session: OpenSession } | string> {
+    const cluster = hello.cluster_id !== '' ? await this.clusters.findById(hello.cluster_id) : null;
+    if (!cluster || !secretMatches(hello.cluster_secret, cluster.secret_hash)) {
+      return 'unknown cluster id or wrong cluster secret; register again (handle_init_final)';
+    }
+    const session: OpenSession = {
+      clusterId: cluster.id,
+      sessionId,
+      send: (message) => {
+        if (out.closed) return false;
+        out.next(message);
+        return true;
+      },
+      close: (reason) => {
+        if (out.closed) return;
+        this.logger.info({ clusterId: cluster.id, sessionId, reason }, 'closing cluster session');
+        onClose();
+        out.complete();
+      },
+    };
+    const now = new Date();
+    await this.clusters.markConnected(cluster.id, sessionId, hello.report_interval_ms, now);
+    this.registry.register(session);
+    session.send({
+      welcome: {
+        cluster_id: cluster.id,
+        protocol_version: CLUSTER_SESSION_PROTOCOL_VERSION,
+        report_interval_seconds: 0, // the cluster's own CLUSTER_REPORT_INTERVAL applies
+      },
+    });
+    this.logger.info(
+      {
+        clusterId: cluster.id,
+        name: cluster.cluster_name,
+        sessionId,
+        reportIntervalMs: hello.report_interval_ms,
+        protocol: hello.protocol_version,
+      },
+      'cluster session established',
+    );
+    return { cluster, session };
+  }
+
+  private async onReport(cluster: Cluster, sessionId: string, report: Report): Promise<void> {
+    const stored = await this.clusters.recordReport(
+      cluster.id,
+      sessionId,
+      reportState(report),
+      new Date(),
+    );
+    if (!stored) return; // replaced by a newer session: that one reconciles
+    const services = await this.services.findPlacedOnClusters([cluster.id]);
+    const plan = reconcileReport(desiredInstances(cluster.id, services), report.instances);
+    if (isPlanEmpty(plan)) return;
+    this.logger.info(
+      {
+        clusterId: cluster.id,
+        deploy: plan.deploy.length,
+        undeploy: plan.undeploy.length,
+        undeployServices: plan.undeployServices.length,
+        statusUpdates: plan.statusUpdates.length,
+      },
+      'reconciling cluster report',
+    );
+    await this.apply(cluster.id, plan, services);
+  }
+
+  private async apply(
+    clusterId: string,
+    plan: ReconcilePlan,
+    services: StoredService[],
+  ): Promise<void> {
+    const byId = new Map(services.map((s) => [s.id, s]));
+    for (const d of plan.deploy) {
+      const service = byId.get(d.service_id);
+      if (service) this.commands.deploy(clusterId, service, d.instance_number, d.generation);
+    }
+    for (const u of plan.undeploy) {
+      this.commands.undeploy(clusterId, u.service_id, u.instance_number, u.generation);
+    }
+    for (const serviceId of plan.undeployServices) {
+      this.commands.undeploy(clusterId, serviceId, ALL_INSTANCES, 0);
+    }
+    const updatesByService = new Map<string, StatusUpdate[]>();
+    for (const update of plan.statusUpdates) {
+      const list = updatesByService.get(update.service_id) ?? [];
+      list.push(update);
+      updatesByService.set(update.service_id, list);
+    }
+    for (const [serviceId, updates] of updatesByService) {
+      await this.services.modifyInstances(serviceId, (current) =>
+        applyStatusUpdates(current, clusterId, updates),
+      );
+    }
+  }
+}
+
+/** What the root keeps of a report. */
+export function reportState(report: Report): ClusterReportState {
+  return {
+    aggregate: report.aggregate ?? EMPTY_AGGREGATE,
+    aggregation_per_architecture: report.aggregation_per_architecture,
+    reported_instances: report.instances.map((i) => instanceKey(i.service_id, i.instance_number)),
+  };
+}
+
+/** The instances the root's database places on `clusterId`. */
+export function desiredInstances(
+  clusterId: string,
+  services: readonly StoredService[],
+): DesiredInstance[] {
+  const desired: DesiredInstance[] = [];
+  for (const service of services) {
+    for (const instance of service.instance_list) {
+      if (!isPlacedOn(instance, clusterId)) continue;
+      desired.push({
+        service_id: service.id,
+        instance_number: instance.instance_number,
+        generation: generationOf(instance),
+        status: instance.status,
+        status_detail: typeof instance.status_detail === 'string' ? instance.status_detail : '',
+        worker_id: typeof instance['worker_id'] === 'string' ? instance['worker_id'] : '',
+      });
+    }
+  }
+  return desired;
+}
+
+/** The instance list with the cluster's statuses applied (only where still placed there). */
+export function applyStatusUpdates(
+  current: StoredService,
+  clusterId: string,
+  updates: readonly StatusUpdate[],
+): InstancesChange | null {
+  let changed = false;
+  const now = Date.now() / 1000;
+  const instance_list = current.instance_list.map((instance) => {
+    const update = updates.find((u) => u.instance_number === instance.instance_number);
+    if (
+      !update ||
+      !isPlacedOn(instance, clusterId) ||
+      generationOf(instance) !== update.generation
+    ) {
+      return instance;
+    }
+    changed = true;
+    return {
+      ...instance,
+      status: update.status,
+      status_detail: update.status_detail,
+      ...(update.worker_id !== '' ? { worker_id: update.worker_id } : {}),
+      ...(update.host_ip !== '' ? { host_ip: update.host_ip } : {}),
+      cpu_percent: update.cpu_percent,
+      memory_percent: update.memory_percent,
+      last_modified_timestamp: now,
+    };
+  });
+  return changed ? { instance_list } : null;
+}

@@ -1,0 +1,15 @@
+import { Module } from '@nestjs/common';
+import { AuthModule } from '../auth/auth.module';
+import { ClusterSessionModule } from '../cluster-session/cluster-session.module';
+import { SchedulingModule } from '../scheduling/scheduling.module';
+import { ServicesDataModule } from '../services/services-data.module';
+import { ServicesModule } from '../services/services.module';
+import { InstancesController } from './instances.controller';
+import { InstancesService } from './instances.service';
+
+@Module({
+  imports: [AuthModule, ServicesModule, ServicesDataModule, SchedulingModule, ClusterSessionModule],
+  controllers: [InstancesController],
+  providers: [InstancesService],
+})
+export class InstancesModule {}
