@@ -28,7 +28,10 @@ export default [
           depConstraints: [
             { sourceTag: 'scope:shared', onlyDependOnLibsWithTags: ['scope:shared'] },
             // scope:server = Nest building blocks shared by root and cluster; never the node engine.
-            { sourceTag: 'scope:server', onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'] },
+            {
+              sourceTag: 'scope:server',
+              onlyDependOnLibsWithTags: ['scope:server', 'scope:shared'],
+            },
             {
               sourceTag: 'scope:root',
               onlyDependOnLibsWithTags: ['scope:root', 'scope:server', 'scope:shared'],
@@ -44,7 +47,13 @@ export default [
             },
             {
               sourceTag: 'scope:e2e',
-              onlyDependOnLibsWithTags: ['scope:shared', 'scope:server', 'scope:root', 'scope:cluster', 'scope:node'],
+              onlyDependOnLibsWithTags: [
+                'scope:shared',
+                'scope:server',
+                'scope:root',
+                'scope:cluster',
+                'scope:node',
+              ],
             },
             // Contracts are imported by the node engine, so they must not drag server packages in.
             { sourceTag: 'type:contracts', bannedExternalImports: SERVER_ONLY },
@@ -54,7 +63,10 @@ export default [
       // Config classes must annotate initialised properties (`PORT: number = 10000`): the
       // annotation is what emits the design:type metadata loadConfig converts env strings with.
       '@typescript-eslint/no-inferrable-types': ['error', { ignoreProperties: true }],
-      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+      '@typescript-eslint/no-unused-vars': [
+        'error',
+        { argsIgnorePattern: '^_', varsIgnorePattern: '^_' },
+      ],
     },
   },
 ];

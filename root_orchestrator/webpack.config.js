@@ -18,7 +18,10 @@ module.exports = {
       main: './src/main.ts',
       tsConfig: './tsconfig.app.json',
       // The .proto files are read at run time (@canopy/contracts/grpc resolves <bundle dir>/proto).
-      assets: ['./src/assets', { input: '../libs/contracts/src/proto', glob: '*.proto', output: 'proto' }],
+      assets: [
+        './src/assets',
+        { input: '../libs/contracts/src/proto', glob: '*.proto', output: 'proto' },
+      ],
       optimization: false,
       outputHashing: 'none',
       // The workspace package.json and node_modules are used as they are (no per-app install).
