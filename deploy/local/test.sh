@@ -20,7 +20,8 @@ mkdir -p "$logdir"
 bash "$here/provision.sh" || { echo "[canopy] provisioning failed; see the messages above" >&2; exit 1; }
 bash "$here/install-deps.sh" || exit 1
 
-export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-false}
+# Tests really run on every call: Nx keeps its cache per machine (~/.nx), shared by all clones.
+export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false NX_SKIP_NX_CACHE=${NX_SKIP_NX_CACHE:-true}
 # Scripts must see the services the same way tests do.
 export CANOPY_STATE_DIR=${CANOPY_STATE_DIR:-/var/lib/canopy-local}
 
