@@ -1,3 +1,4 @@
+import { createTestPki } from '@canopy/testing';
 import {
   ClusterProcess,
   eventually,
@@ -124,5 +125,55 @@ describe('cluster registration (real processes)', () => {
     expect(ended).toEqual({ code: 3, signal: null });
     expect(proc.logs).toContain(`the root refused the registration (PERMISSION_DENIED): ${reason}`);
     expect((await root.clusters()).map((c: Json) => c['cluster_name'])).not.toContain(cluster.name);
+  });
+});
+
+describe('cluster gRPC over mutual TLS (real processes)', () => {
+  const pki = createTestPki();
+  let root: RootProcess;
+  const clusters: ClusterProcess[] = [];
+
+  beforeAll(async () => {
+    root = await RootProcess.start({
+      ROOT_GRPC_TLS_CERT: pki.serverCert,
+      ROOT_GRPC_TLS_KEY: pki.serverKey,
+      ROOT_GRPC_TLS_CA: pki.caCert,
+    });
+  });
+
+  afterAll(async () => {
+    for (const c of clusters) {
+      await c.stop();
+      await c.dropDatabase();
+    }
+    await root.stop();
+    await root.dropDatabase();
+  });
+
+  it('a cluster with a certificate signed by the CA registers; one without cannot connect', async () => {
+    const good = await ClusterProcess.create('e2e-tls-good', root);
+    Object.assign(good.env, {
+      ROOT_TLS_CA: pki.caCert,
+      ROOT_TLS_CERT: pki.clientCert,
+      ROOT_TLS_KEY: pki.clientKey,
+    });
+    const noCert = await ClusterProcess.create('e2e-tls-nocert', root);
+    noCert.env['ROOT_TLS_CA'] = pki.caCert;
+    clusters.push(good, noCert);
+    await Promise.all([good.launch(), noCert.launch()]);
+
+    await eventually(
+      async () => ((await good.status())['phase'] === 'connected' ? true : undefined),
+      'the cluster with a certificate connected',
+    );
+    expect((await root.clusters(true)).map((c: Json) => c['cluster_name'])).toEqual([
+      'e2e-tls-good',
+    ]);
+    const refused = await noCert.status();
+    expect(refused).toMatchObject({
+      registered: false,
+      phase: expect.stringMatching(/registering|disconnected/),
+    });
+    expect(String(refused['last_error'])).not.toBe('null');
   });
 });

@@ -1,7 +1,7 @@
 import { ClusterRegistryRoute } from '@canopy/contracts';
 import { CLUSTER_SESSION_PROTOCOL_VERSION } from '@canopy/contracts/grpc';
 import * as grpc from '@grpc/grpc-js';
-import { freePort } from '@canopy/testing';
+import { createTestPki, freePort } from '@canopy/testing';
 import request from 'supertest';
 import {
   adminLogin,
@@ -12,7 +12,6 @@ import {
   startRootTestApp,
 } from '../testing/root-test-app';
 import { RawClusterClient } from './testing/raw-cluster-client';
-import { createTestPki } from './testing/test-pki';
 
 type Json = Record<string, unknown>;
 const BOOTSTRAP = 'bootstrap-token-for-the-integration-test';
