@@ -4,19 +4,15 @@ import {
   IsListenPort,
   IsLocation,
   IsMqttUrl,
+  IsPemOrFile,
   parseLocation,
+  RequiresAlso,
   type Location,
 } from '@canopy/common';
 import { ServerConfig } from '@canopy/server';
 import { IsDefined, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
 import { parseSimulatedCapacity, type SimulatedCapacity } from '../report/simulated-capacity';
-import {
-  IsDuration,
-  IsPemOrFile,
-  IsSimulatedCapacity,
-  parseDuration,
-  RequiresAlso,
-} from './cluster-config.validators';
+import { IsDuration, IsSimulatedCapacity, parseDuration } from './cluster-config.validators';
 
 export const CLUSTER_NAME_PATTERN = /^[a-zA-Z0-9-]{1,30}$/;
 

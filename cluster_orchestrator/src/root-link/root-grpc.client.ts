@@ -12,7 +12,7 @@ import {
 } from '@canopy/contracts/grpc';
 import { Injectable, type OnApplicationShutdown } from '@nestjs/common';
 import { ClusterConfig } from '../config/cluster-config';
-import { readPem } from '../config/cluster-config.validators';
+import { readPem } from '@canopy/common';
 
 export type SessionCall = grpc.ClientDuplexStream<ClusterMessage, RootMessage>;
 

@@ -8,3 +8,4 @@ export * from './logging/create-logger';
 export * from './logging/log-levels';
 export * from './metrics/create-metrics-registry';
 export * from './url/url-credentials';
+export * from './config/pem.validators';

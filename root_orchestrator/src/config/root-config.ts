@@ -2,7 +2,7 @@ import { IsBindHost, IsListenPort } from '@canopy/common';
 import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '@canopy/contracts';
 import { ServerConfig } from '@canopy/server';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
-import { IsPemOrFile, RequiresAlso } from '../grpc/grpc-tls';
+import { IsPemOrFile, RequiresAlso } from '@canopy/common';
 import {
   IsBullPrefix,
   IsCorsOrigins,

@@ -2,7 +2,7 @@ import { GRPC_LOADER_OPTIONS, GrpcPackage, PROTO_PATHS } from '@canopy/contracts
 import { ServerCredentials } from '@grpc/grpc-js';
 import { type GrpcOptions, Transport } from '@nestjs/microservices';
 import type { RootConfig } from '../config/root-config';
-import { readPem } from './grpc-tls';
+import { readPem } from '@canopy/common';
 
 /**
  * The Nest gRPC transport for clusters (hybrid app: REST and gRPC in one process): Oakestra's

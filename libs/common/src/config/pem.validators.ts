@@ -1,3 +1,4 @@
+// PEM material (TLS certificates and keys) in configuration: inline or as a file path.
 import { readFileSync } from 'node:fs';
 import { ValidateBy, type ValidationOptions } from 'class-validator';
 
