@@ -24,6 +24,7 @@ function clusterConfig(
     // affect its own health (the root link is covered by root-link/root-link.int-spec.ts).
     ROOT_URL: '127.0.0.1:1',
     CLUSTER_JOIN_TOKEN: 'cjt_unused',
+    WORKER_JOIN_TOKEN: 'wjt_unused_0123456789',
     LOG_LEVEL: 'silent',
     ...overrides,
   });

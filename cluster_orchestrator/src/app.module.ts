@@ -12,7 +12,10 @@ import { ClusterConfigModule } from './config/cluster-config.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
 import { ClusterMetricsModule } from './metrics/cluster-metrics.module';
+import { ReportTriggerModule } from './report/report-trigger.module';
 import { RootLinkModule } from './root-link/root-link.module';
+import { SchedulingModule } from './scheduling/scheduling.module';
+import { WorkersModule } from './workers/workers.module';
 
 export const SERVICE_NAME = 'cluster_orchestrator';
 export const METRICS_PREFIX = 'canopy_cluster';
@@ -43,7 +46,10 @@ export class AppModule {
         MetricsModule.forRoot({ prefix: METRICS_PREFIX }),
         ClusterMetricsModule,
         HealthModule,
+        ReportTriggerModule,
         InstancesModule,
+        WorkersModule,
+        SchedulingModule,
         RootLinkModule,
       ],
     };

@@ -7,6 +7,7 @@ const required = {
   REDIS_URL: 'redis://127.0.0.1:6379',
   MQTT_URL: 'mqtt://127.0.0.1:10003',
   CLUSTER_JOIN_TOKEN: 'cjt_example',
+  WORKER_JOIN_TOKEN: 'wjt_example_0123456789',
 };
 
 function configError(env: Record<string, string>): ConfigError {
@@ -87,6 +88,8 @@ describe(ClusterConfig.name, () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       MQTT_URL: 'tcp://broker:1883',
       CLUSTER_JOIN_TOKEN: 'x',
+      WORKER_JOIN_TOKEN: 'short',
+      WORKER_TIMEOUT: '1h',
     });
     expect(error.message.split('\n').sort()).toEqual(
       [
@@ -95,6 +98,8 @@ describe(ClusterConfig.name, () => {
         'CLUSTER_HTTP_PORT: must be a port number 0..65535 (got "-1")',
         'ROOT_URL: must look like "host:port" (e.g. 127.0.0.1:50052) (got "http://root:50052")',
         'MQTT_URL: must be an mqtt:// or mqtts:// URL (got "tcp://broker:1883")',
+        'WORKER_JOIN_TOKEN: must be at least 16 characters (it is a secret) (got <redacted>)',
+        'WORKER_TIMEOUT: must be a duration like "500ms", "15s" or "10m" between 500ms and 10m (got "1h")',
       ].sort(),
     );
   });
@@ -105,6 +110,7 @@ describe(ClusterConfig.name, () => {
       'CLUSTER_JOIN_TOKEN: is required (issue one at the root: POST /api/clusters/join-tokens) (not set)',
       'CLUSTER_NAME: is required (not set)',
       'MQTT_URL: is required (not set)',
+      'WORKER_JOIN_TOKEN: is required (the token workers present when they join) (not set)',
     ]);
   });
 

@@ -10,7 +10,7 @@ import {
   type Location,
 } from '@canopy/common';
 import { ServerConfig } from '@canopy/server';
-import { IsDefined, IsNotEmpty, IsOptional, IsString, Matches } from 'class-validator';
+import { IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-validator';
 import { parseSimulatedCapacity, type SimulatedCapacity } from '../report/simulated-capacity';
 import { IsDuration, IsSimulatedCapacity, parseDuration } from './cluster-config.validators';
 
@@ -89,6 +89,33 @@ export class ClusterConfig extends ServerConfig {
   @IsPemOrFile()
   ROOT_TLS_KEY?: string;
 
+  /**
+   * Token workers present at `POST /api/node/register` (worker config `join_token`). Anyone
+   * holding it can add a worker to this cluster: treat it as a secret.
+   */
+  @IsDefined({ message: 'is required (the token workers present when they join)' })
+  @IsString()
+  @MinLength(16, { message: 'must be at least 16 characters (it is a secret)' })
+  WORKER_JOIN_TOKEN!: string;
+
+  /** MQTT port handed to workers at registration; default: the port of MQTT_URL. */
+  @IsOptional()
+  @IsListenPort()
+  WORKER_MQTT_PORT?: number;
+
+  /** A worker silent (no `information`) this long is inactive: no new placements on it. */
+  @IsDuration({ minMs: 500, maxMs: 10 * 60_000 })
+  WORKER_TIMEOUT: string = '10s';
+
+  /** How often an instance no worker can take yet is tried again. */
+  @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
+  CLUSTER_SCHEDULING_RETRY_INTERVAL: string = '5s';
+
+  /** BullMQ key prefix, so several clusters (and the root) can share one Redis. */
+  @IsString()
+  @Matches(/^[A-Za-z0-9_-]{1,64}$/, { message: 'must be 1-64 letters, digits, _ or -' })
+  BULLMQ_PREFIX: string = 'canopy-cluster';
+
   @IsDefined({ message: 'is required' })
   @IsMqttUrl()
   MQTT_URL!: string;
@@ -118,6 +145,26 @@ export class ClusterConfig extends ServerConfig {
 
   get reconnectMaxDelayMs(): number {
     return Math.max(this.reconnectBaseDelayMs, parseDuration(this.ROOT_RECONNECT_MAX_DELAY));
+  }
+
+  get workerTimeoutMs(): number {
+    return parseDuration(this.WORKER_TIMEOUT);
+  }
+
+  get schedulingRetryIntervalMs(): number {
+    return parseDuration(this.CLUSTER_SCHEDULING_RETRY_INTERVAL);
+  }
+
+  /** Port workers dial for MQTT. */
+  get workerMqttPort(): number {
+    if (this.WORKER_MQTT_PORT !== undefined) return this.WORKER_MQTT_PORT;
+    const port = new URL(this.MQTT_URL).port;
+    return port === '' ? (this.MQTT_URL.startsWith('mqtts:') ? 8883 : 1883) : Number(port);
+  }
+
+  /** BullMQ prefix of this cluster's queues (one namespace per cluster name). */
+  get bullmqPrefix(): string {
+    return `${this.BULLMQ_PREFIX}-${this.CLUSTER_NAME}`;
   }
 
   /** CLUSTER_SIMULATED_CAPACITY parsed; undefined when not configured. */

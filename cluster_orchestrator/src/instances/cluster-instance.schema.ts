@@ -1,5 +1,12 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
+export interface InstanceReservation {
+  worker_id: string;
+  vcpus: number;
+  memory: number;
+  vgpus: number;
+}
+
 /**
  * Collection `instances`: the service instances the root placed on this cluster (Oakestra: the
  * cluster's `jobs.jobs` with its instance list). One document per instance, keyed by
@@ -33,6 +40,31 @@ export class ClusterInstanceRecord {
   @Prop({ type: String, default: '' })
   worker_id!: string;
 
+  /**
+   * What this instance holds on `reservation.worker_id` (null when nothing). Set in the same
+   * update that assigns the worker; cleared by an atomic take before it is given back, so each
+   * reservation is released exactly once.
+   */
+  @Prop({ type: Object, default: null })
+  reservation!: InstanceReservation | null;
+
+  /** From the worker's reports. */
+  @Prop({ type: String, default: '' })
+  host_ip!: string;
+
+  @Prop({ type: Number, default: 0 })
+  cpu_percent!: number;
+
+  @Prop({ type: Number, default: 0 })
+  memory_percent!: number;
+
+  /** Log tail (bounded by the contracts' MAX_LOG_TAIL_LENGTH). */
+  @Prop({ type: String, default: '' })
+  logs!: string;
+
+  @Prop({ type: Number, default: 0 })
+  restart_count!: number;
+
   @Prop({ type: Date, required: true })
   created_at!: Date;
 
@@ -42,3 +74,5 @@ export class ClusterInstanceRecord {
 
 export const ClusterInstanceSchema = SchemaFactory.createForClass(ClusterInstanceRecord);
 ClusterInstanceSchema.index({ service_id: 1, instance_number: 1 }, { unique: true });
+ClusterInstanceSchema.index({ job_name: 1, instance_number: 1 });
+ClusterInstanceSchema.index({ worker_id: 1 });

@@ -2,6 +2,8 @@ import { ALL_INSTANCES, InstanceStatus } from '@canopy/contracts';
 import type { Ack, DeployInstance, UndeployInstance } from '@canopy/contracts/grpc';
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { ReportTrigger } from '../report/report-trigger';
+import { ClusterSchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import { ClusterInstanceRepository } from './cluster-instance.repository';
 import {
   commandAddressError,
@@ -9,18 +11,23 @@ import {
   decideUndeploy,
   parseJobDocument,
 } from './instance-commands.rules';
+import { PlacementRelease } from './placement-release.service';
 
 /**
  * Applies the root's commands to the cluster's instance records, idempotently: a repeated
  * command (same generation) changes nothing and is acknowledged again; an older one is ignored.
  *
- * For now a deployed instance stays CLUSTER_SCHEDULED: scheduling it onto a worker is the next
- * issue (the cluster scheduler picks CLUSTER_SCHEDULED instances up from here).
+ * A stored instance is CLUSTER_SCHEDULED and queued for the cluster scheduler; a newer
+ * generation of an instance already on a worker first releases that placement. Removing an
+ * instance releases its reservation and tells its worker to remove the container.
  */
 @Injectable()
 export class InstanceCommandsService {
   constructor(
     private readonly instances: ClusterInstanceRepository,
+    private readonly release: PlacementRelease,
+    private readonly queue: ClusterSchedulingQueue,
+    private readonly reports: ReportTrigger,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('InstanceCommands');
@@ -36,6 +43,15 @@ export class InstanceCommandsService {
     const stored = await this.instances.find(command.service_id, command.instance_number);
     const decision = decideDeploy(stored, command);
     if (decision === 'apply') {
+      if (stored !== null && stored.worker_id !== '') {
+        // An older generation runs somewhere: undo it before the new one is placed.
+        const removed = await this.instances.removeUpTo(
+          stored.service_id,
+          stored.instance_number,
+          stored.generation,
+        );
+        if (removed) await this.release.afterRemoval(removed);
+      }
       const written = await this.instances.putIfNewer({
         service_id: command.service_id,
         instance_number: command.instance_number,
@@ -55,6 +71,10 @@ export class InstanceCommandsService {
         },
         written ? 'instance stored (CLUSTER_SCHEDULED)' : 'instance already stored',
       );
+      if (written) {
+        await this.queue.enqueue(command.service_id, command.instance_number, command.generation);
+        this.reports.request();
+      }
     } else {
       this.logger.debug(
         { commandId: command.command_id, decision, stored: stored?.generation },
@@ -74,15 +94,24 @@ export class InstanceCommandsService {
     const decision = decideUndeploy(stored, command);
     if (decision === 'remove_service') {
       const removed = await this.instances.removeService(command.service_id);
-      this.logger.info({ serviceId: command.service_id, removed }, 'instances of service removed');
+      for (const instance of removed) await this.release.afterRemoval(instance);
+      this.reports.request();
+      this.logger.info(
+        { serviceId: command.service_id, removed: removed.length },
+        'instances of service removed',
+      );
     } else if (decision === 'remove') {
       const removed = await this.instances.removeUpTo(
         command.service_id,
         command.instance_number,
         command.generation,
       );
+      if (removed) {
+        await this.release.afterRemoval(removed);
+        this.reports.request();
+      }
       this.logger.info(
-        { serviceId: command.service_id, instance: command.instance_number, removed },
+        { serviceId: command.service_id, instance: command.instance_number, removed: !!removed },
         'instance removed',
       );
     } else {

@@ -12,6 +12,7 @@ describe(ClusterInfoMetric.name, () => {
       REDIS_URL: 'redis://127.0.0.1:6379',
       MQTT_URL: 'mqtt://127.0.0.1:10003',
       CLUSTER_JOIN_TOKEN: 'cjt_example',
+      WORKER_JOIN_TOKEN: 'wjt_example_0123456789',
     });
     new ClusterInfoMetric(registry, { prefix: 'canopy_cluster' }, config);
     expect(await registry.getSingleMetricAsString('canopy_cluster_info')).toContain(

@@ -1,10 +1,11 @@
 import { Module } from '@nestjs/common';
 import { InstancesModule } from '../instances/instances.module';
+import { WorkersDataModule } from '../workers/workers-data.module';
 import { ReportBuilder } from './report-builder.service';
 
 /** The periodic report to the root (aggregated capacity and instance statuses). */
 @Module({
-  imports: [InstancesModule],
+  imports: [InstancesModule, WorkersDataModule],
   providers: [ReportBuilder],
   exports: [ReportBuilder],
 })

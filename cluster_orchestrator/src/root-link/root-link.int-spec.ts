@@ -1,5 +1,5 @@
 import { loadConfig } from '@canopy/common';
-import { ClusterRoute, InstanceStatus } from '@canopy/contracts';
+import { ClusterRoute, InstanceStatus, NegativeSchedulingStatus } from '@canopy/contracts';
 import type { Report } from '@canopy/contracts/grpc';
 import { freePort, loadLocalServices, uniqueName } from '@canopy/testing';
 import * as grpc from '@grpc/grpc-js';
@@ -74,6 +74,7 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
       CLUSTER_HTTP_PORT: '10999',
       ROOT_URL: root.address,
       CLUSTER_JOIN_TOKEN: TOKEN,
+      WORKER_JOIN_TOKEN: 'wjt_unused_0123456789',
       CLUSTER_REPORT_INTERVAL: '200ms',
       ROOT_RECONNECT_BASE_DELAY: '50ms',
       ROOT_RECONNECT_MAX_DELAY: '400ms',
@@ -173,7 +174,10 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
       service_id: SERVICE,
       instance_number: 0,
       generation: 0,
-      status: InstanceStatus.CLUSTER_SCHEDULED,
+      // Stored CLUSTER_SCHEDULED and queued for the cluster scheduler, which finds no worker here.
+      status: expect.stringMatching(
+        `^(${InstanceStatus.CLUSTER_SCHEDULED}|${NegativeSchedulingStatus.NO_QUALIFIED_WORKER_FOUND})$`,
+      ),
       job_name: 'app.ns.svc.ns',
       job: expect.objectContaining({ image: 'busybox', vcpus: 2 }),
     });
@@ -184,7 +188,9 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
     expect(report.instances[0]).toMatchObject({
       service_id: SERVICE,
       instance_number: 0,
-      status: 'CLUSTER_SCHEDULED',
+      status: expect.stringMatching(
+        `^(${InstanceStatus.CLUSTER_SCHEDULED}|${NegativeSchedulingStatus.NO_QUALIFIED_WORKER_FOUND})$`,
+      ),
       generation: 0,
       job_name: 'app.ns.svc.ns',
     });
@@ -354,6 +360,7 @@ describe('cluster refused by the root', () => {
       CLUSTER_NAME: uniqueName('rf').replace(/_/g, '-').slice(0, 30),
       ROOT_URL: root.address,
       CLUSTER_JOIN_TOKEN: 'revoked-token',
+      WORKER_JOIN_TOKEN: 'wjt_unused_0123456789',
       MONGO_URL: services.mongoUrl,
       REDIS_URL: services.redisUrl,
       MQTT_URL: services.mqttUrl,

@@ -14,6 +14,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
 import { InstanceCommandsService } from '../instances/instance-commands.service';
 import { ReportBuilder } from '../report/report-builder.service';
+import { ReportTrigger } from '../report/report-trigger';
 import { Backoff } from './backoff';
 import type { ClusterIdentity } from './cluster-identity.repository';
 import { RegistrationService } from './registration.service';
@@ -60,6 +61,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
     private readonly commands: InstanceCommandsService,
     private readonly reports: ReportBuilder,
     private readonly state: RootLinkState,
+    private readonly trigger: ReportTrigger,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('RootSession');
@@ -174,6 +176,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
         settled = true;
         clearTimeout(welcomeTimer);
         clearInterval(reportTimer);
+        this.trigger.listen(undefined);
         this.call = undefined;
         if (welcomed) this.logger.info('session to the root closed');
         if (error) reject(error);
@@ -203,6 +206,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           );
           sendReport();
           reportTimer = setInterval(sendReport, this.config.reportIntervalMs);
+          this.trigger.listen(sendReport);
           return;
         }
         if (!welcomed) return; // nothing counts before the Welcome

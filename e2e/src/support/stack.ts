@@ -1,6 +1,9 @@
 import { join } from 'node:path';
 import { freePort, loadLocalServices, ManagedProcess, uniqueName } from '@canopy/testing';
 
+/** The join token every e2e cluster accepts from workers. */
+export const E2E_WORKER_JOIN_TOKEN = 'wjt_e2e_0123456789abcdef';
+
 export const REPO = join(__dirname, '..', '..', '..');
 export const dist = (app: string): string => join(REPO, 'dist', app, 'main.js');
 
@@ -21,6 +24,7 @@ export type ClusterEnv = Record<
   | 'MQTT_PASSWORD'
   | 'ROOT_URL'
   | 'CLUSTER_JOIN_TOKEN'
+  | 'WORKER_JOIN_TOKEN'
   | 'LOG_LEVEL',
   string
 >;
@@ -49,6 +53,7 @@ export async function clusterEnv(
   return {
     ROOT_URL: root.url,
     CLUSTER_JOIN_TOKEN: root.token,
+    WORKER_JOIN_TOKEN: E2E_WORKER_JOIN_TOKEN,
     CLUSTER_NAME: name,
     CLUSTER_LOCATION: '48.1374,11.5755,25',
     CLUSTER_HTTP_HOST: '127.0.0.1',

@@ -16,6 +16,7 @@ export type {
 export {
   compileWorkload,
   parseDirectNodes,
+  workloadSpecOfJob,
   type CompiledWorkload,
   type GeoRequirement,
 } from './lib/workload';

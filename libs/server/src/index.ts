@@ -24,3 +24,4 @@ export * from './mqtt/mqtt.tokens';
 export * from './redis/create-redis-client';
 export * from './redis/redis.module';
 export * from './redis/redis.tokens';
+export * from './redis/absorb-connection-errors';

@@ -589,6 +589,14 @@ export class NodeAgent {
       clusterAddress: this.config.cluster_address,
       logger: this.logger,
       si: this.deps.si,
+      resources: {
+        ...(this.config.resources.vcpus !== undefined
+          ? { vcpus: this.config.resources.vcpus }
+          : {}),
+        ...(this.config.resources.memory !== undefined
+          ? { memory: this.config.resources.memory }
+          : {}),
+      },
     });
     return this.collector;
   }

@@ -25,6 +25,8 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'runtime.allow_privileged': 'boolean',
   'runtime.restart_backoff_max_seconds': 'int',
   'runtime.reconcile_interval_seconds': 'int',
+  'resources.vcpus': 'int',
+  'resources.memory': 'int',
 };
 
 const LABEL_KEY = /^labels\.(.+)$/;

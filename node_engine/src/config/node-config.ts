@@ -58,6 +58,25 @@ export class RuntimeOptions {
 }
 
 /**
+ * What this worker offers to workloads (`resources` in the config file). The cluster reserves
+ * SLA vcpus/memory against these amounts and never commits more; unset = the whole machine
+ * (cores; total memory minus a system reserve, see allocatableMemoryMb).
+ */
+export class ResourceLimits {
+  @IsOptional()
+  @IsInt()
+  @Min(1)
+  @Max(4096)
+  vcpus?: number;
+
+  /** MB. */
+  @IsOptional()
+  @IsInt()
+  @Min(16)
+  memory?: number;
+}
+
+/**
  * The worker agent's configuration file (default /etc/canopy/node.json). Field names follow
  * Oakestra's /etc/oakestra/conf.json where one exists (cluster_address, cluster_port, app_logs),
  * so an Oakestra operator recognises them.
@@ -112,4 +131,8 @@ export class NodeConfig {
   @ValidateNested()
   @Type(() => RuntimeOptions)
   runtime: RuntimeOptions = new RuntimeOptions();
+
+  @ValidateNested()
+  @Type(() => ResourceLimits)
+  resources: ResourceLimits = new ResourceLimits();
 }

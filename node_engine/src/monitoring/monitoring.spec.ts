@@ -9,7 +9,12 @@ import {
 } from '@canopy/contracts';
 import { factory } from '../testing/factories';
 import { buildResourcesReport } from './instance-resources';
-import { goArch, NodeInfoCollector, type SystemInformation } from './node-info.collector';
+import {
+  allocatableMemoryMb,
+  goArch,
+  NodeInfoCollector,
+  type SystemInformation,
+} from './node-info.collector';
 
 const MB = 1024 * 1024;
 
@@ -104,6 +109,24 @@ describe(NodeInfoCollector.name, () => {
       currentLoad: 7,
       mem: 7,
     });
+  });
+
+  it('offers the machine minus a system reserve, or less when the operator caps it', async () => {
+    expect(allocatableMemoryMb(8000)).toBe(7200); // 10 %
+    expect(allocatableMemoryMb(1000)).toBe(872); // at least 128 MB kept back
+    expect(allocatableMemoryMb(8000, 512)).toBe(512);
+    expect(allocatableMemoryMb(8000, 100_000)).toBe(7200); // a cap never adds memory
+    expect(allocatableMemoryMb(64)).toBe(0);
+    const capped = new NodeInfoCollector({
+      nodeName: 'w',
+      labels: {},
+      virtualization: () => ['docker'],
+      clusterAddress: '127.0.0.1',
+      logger: pino({ level: 'silent' }),
+      si: fakeSi({}),
+      resources: { vcpus: 1, memory: 256 },
+    });
+    expect(await capped.sample()).toMatchObject({ allocatable_vcpus: 1, allocatable_memory: 256 });
   });
 
   it('maps Node architectures to Go names', () => {

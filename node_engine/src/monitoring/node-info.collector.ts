@@ -32,6 +32,16 @@ export interface NodeFacts {
   csi_drivers: string[];
   labels: Record<string, string>;
   location?: { lat: number; long: number };
+  /** Canopy: cores the cluster may reserve in total. */
+  allocatable_vcpus: number;
+  /** Canopy: MB the cluster may reserve in total. */
+  allocatable_memory: number;
+}
+
+/** Memory kept back for the OS, the agent and Docker when no cap is configured: 10%, ≥ 128 MB. */
+export function allocatableMemoryMb(totalMb: number, capMb?: number): number {
+  const machine = Math.max(0, totalMb - Math.max(128, Math.ceil(totalMb * 0.1)));
+  return Math.floor(capMb === undefined ? machine : Math.min(capMb, machine));
 }
 
 export type { SystemInformation };
@@ -48,6 +58,8 @@ export interface NodeInfoCollectorOptions {
   si?: SystemInformation;
   /** Every how many samples disk and network facts are refreshed (they spawn processes). */
   slowEvery?: number;
+  /** Operator caps on what the cluster may reserve (config `resources`). */
+  resources?: { vcpus?: number; memory?: number };
 }
 
 /** Go's GOARCH names (Oakestra reports runtime.GOARCH) for Node's process.arch. */
@@ -117,6 +129,14 @@ export class NodeInfoCollector {
       supported_addons: [],
       csi_drivers: [],
       labels: this.options.labels,
+      allocatable_vcpus: Math.min(
+        this.staticFacts.vcpus,
+        this.options.resources?.vcpus ?? Number.POSITIVE_INFINITY,
+      ),
+      allocatable_memory: allocatableMemoryMb(
+        Math.floor(total / (1024 * 1024)),
+        this.options.resources?.memory,
+      ),
     };
     if (this.options.location) facts.location = this.options.location;
     return facts;

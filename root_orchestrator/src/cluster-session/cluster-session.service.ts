@@ -276,7 +276,7 @@ export function reportState(report: Report): ClusterReportState {
   };
 }
 
-/** The instances the root's database places on `clusterId`. */
+/** The instances the root's database places on `clusterId`, with what it recorded of them. */
 export function desiredInstances(
   clusterId: string,
   services: readonly StoredService[],
@@ -290,15 +290,24 @@ export function desiredInstances(
         instance_number: instance.instance_number,
         generation: generationOf(instance),
         status: instance.status,
-        status_detail: typeof instance.status_detail === 'string' ? instance.status_detail : '',
-        worker_id: typeof instance['worker_id'] === 'string' ? instance['worker_id'] : '',
+        status_detail: stringOr(instance.status_detail, ''),
+        worker_id: stringOr(instance['worker_id'], ''),
+        host_ip: stringOr(instance['host_ip'], ''),
+        cpu_percent: numberOrNull(instance['cpu_percent']),
+        memory_percent: numberOrNull(instance['memory_percent']),
+        logs: stringOr(instance['logs'], null),
       });
     }
   }
   return desired;
 }
 
-/** The instance list with the cluster's statuses applied (only where still placed there). */
+/**
+ * The instance list with the cluster's observations applied (only where the instance is still
+ * placed on that cluster with the same generation), or null when that changes nothing: the list
+ * is re-read on every compare-and-set attempt, so an update that another writer (or an earlier
+ * report) already recorded costs no write and does not touch `last_modified_timestamp`.
+ */
 export function applyStatusUpdates(
   current: StoredService,
   clusterId: string,
@@ -315,17 +324,29 @@ export function applyStatusUpdates(
     ) {
       return instance;
     }
-    changed = true;
-    return {
-      ...instance,
+    const observed: Record<string, unknown> = {
       status: update.status,
       status_detail: update.status_detail,
+      // An empty id/address means "not known to the cluster (yet)": keep what is stored.
       ...(update.worker_id !== '' ? { worker_id: update.worker_id } : {}),
       ...(update.host_ip !== '' ? { host_ip: update.host_ip } : {}),
       cpu_percent: update.cpu_percent,
       memory_percent: update.memory_percent,
-      last_modified_timestamp: now,
+      logs: update.logs,
     };
+    if (Object.entries(observed).every(([field, value]) => instance[field] === value)) {
+      return instance;
+    }
+    changed = true;
+    return { ...instance, ...observed, last_modified_timestamp: now };
   });
   return changed ? { instance_list } : null;
+}
+
+function stringOr<T extends string | null>(value: unknown, fallback: T): string | T {
+  return typeof value === 'string' ? value : fallback;
+}
+
+function numberOrNull(value: unknown): number | null {
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
 }

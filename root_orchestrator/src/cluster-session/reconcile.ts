@@ -12,31 +12,60 @@ import type { InstanceReport } from '@canopy/contracts/grpc';
  * - desired but not reported (or reported with an older generation) → DeployInstance again;
  * - reported but not desired → UndeployInstance (the whole service, -1, when the root wants
  *   none of that service on this cluster: Oakestra's `DELETE .../<job_id>/-1`);
- * - both, same generation, different status → the root records the cluster's status.
+ * - both, same generation, and what the cluster observes (status, status_detail, worker_id,
+ *   host_ip, cpu_percent, memory_percent, logs) differs from what the root stores → the root
+ *   records it (a StatusUpdate); when nothing differs there is no update, hence no write.
  * Level-triggered: running it on every report makes lost commands a delay, never a loss.
  */
 
-/** An instance the root placed on the cluster. */
+/**
+ * An instance the root placed on the cluster, with what the root last recorded of the cluster's
+ * observations (compared with each report so that an unchanged report writes nothing).
+ */
 export interface DesiredInstance {
   service_id: string;
   instance_number: number;
   generation: number;
   status: string;
   status_detail: string;
+  /** '' when not known yet. */
   worker_id: string;
+  /** '' when not known yet. */
+  host_ip: string;
+  /**
+   * null = never recorded: the first report of the generation then records its values even when
+   * they are 0 / '', so GET /api/service/<id> shows usage and logs for every reported instance.
+   */
+  cpu_percent: number | null;
+  memory_percent: number | null;
+  logs: string | null;
 }
 
+/** What the root records of one reported instance (all of the report's observations). */
 export interface StatusUpdate {
   service_id: string;
   instance_number: number;
   generation: number;
   status: string;
   status_detail: string;
+  /** '' = the cluster does not know (yet): the stored value is kept, never erased. */
   worker_id: string;
+  /** '' = the cluster does not know (yet): the stored value is kept, never erased. */
   host_ip: string;
+  /** Finite (a non-finite report value is recorded as 0: JSON cannot carry NaN/Infinity). */
   cpu_percent: number;
   memory_percent: number;
+  /** The worker's log tail, at most MAX_LOGS_CHARS (the most recent end is kept). */
+  logs: string;
 }
+
+/**
+ * Bound on the stored log tail per instance. Workers send about the last 1-4 KB (Oakestra: 1024
+ * bytes); the root keeps twice the documented size so a legitimate tail is never cut, while a
+ * runaway cluster cannot grow the service document (one document holds every instance, and a
+ * MongoDB document is capped at 16 MB).
+ */
+export const MAX_LOGS_CHARS = 8192;
 
 export interface ReconcilePlan {
   deploy: DesiredInstance[];
@@ -75,19 +104,9 @@ export function reconcileReport(
       plan.deploy.push(d);
       continue;
     }
-    if (r.generation === d.generation && statusChanged(d, r)) {
-      plan.statusUpdates.push({
-        service_id: d.service_id,
-        instance_number: d.instance_number,
-        generation: d.generation,
-        status: r.status,
-        status_detail: r.status_detail,
-        worker_id: r.worker_id,
-        host_ip: r.host_ip,
-        cpu_percent: r.cpu_percent,
-        memory_percent: r.memory_percent,
-      });
-    }
+    if (r.generation !== d.generation || !isRecordable(r)) continue;
+    const update = toStatusUpdate(d, r);
+    if (differs(d, update)) plan.statusUpdates.push(update);
   }
   const wholeServices = new Set<string>();
   for (const [key, r] of reportedByKey) {
@@ -113,11 +132,60 @@ export function reconcileReport(
   return plan;
 }
 
-function statusChanged(d: DesiredInstance, r: InstanceReport): boolean {
-  if (!isInstanceStatus(r.status) || ROOT_ONLY_STATUSES.has(r.status)) return false;
+/**
+ * Invariant: a report whose status is unknown or root-only is ignored WHOLE — its usage and logs
+ * too, not only its status. Recording the numbers while refusing the status would pair them with
+ * a state the root never accepted (a cluster reporting REQUESTED is re-placing the instance, so
+ * its worker, address and usage are in flux). Nothing is lost: reports are full snapshots sent
+ * every period, so the next report with a valid status records current usage and logs; an ignored
+ * report holds nothing back for later ones.
+ */
+function isRecordable(r: InstanceReport): boolean {
+  return isInstanceStatus(r.status) && !ROOT_ONLY_STATUSES.has(r.status);
+}
+
+function toStatusUpdate(d: DesiredInstance, r: InstanceReport): StatusUpdate {
+  return {
+    service_id: d.service_id,
+    instance_number: d.instance_number,
+    generation: d.generation,
+    status: r.status,
+    status_detail: r.status_detail,
+    worker_id: r.worker_id,
+    host_ip: r.host_ip,
+    cpu_percent: finiteOrZero(r.cpu_percent),
+    memory_percent: finiteOrZero(r.memory_percent),
+    logs: logTail(r.logs),
+  };
+}
+
+/**
+ * Whether recording `u` would change the stored instance. An empty worker_id/host_ip changes
+ * nothing (it never erases a known value), so a cluster that omits them causes no write.
+ */
+function differs(d: DesiredInstance, u: StatusUpdate): boolean {
   return (
-    r.status !== d.status || r.status_detail !== d.status_detail || r.worker_id !== d.worker_id
+    u.status !== d.status ||
+    u.status_detail !== d.status_detail ||
+    (u.worker_id !== '' && u.worker_id !== d.worker_id) ||
+    (u.host_ip !== '' && u.host_ip !== d.host_ip) ||
+    u.cpu_percent !== d.cpu_percent ||
+    u.memory_percent !== d.memory_percent ||
+    u.logs !== d.logs
   );
+}
+
+/** NaN would make every report "differ" (NaN !== NaN) and cannot be rendered in JSON. */
+function finiteOrZero(value: number): number {
+  return Number.isFinite(value) ? value : 0;
+}
+
+/** The most recent MAX_LOGS_CHARS characters, never starting with half a surrogate pair. */
+export function logTail(logs: string): string {
+  if (logs.length <= MAX_LOGS_CHARS) return logs;
+  const tail = logs.slice(-MAX_LOGS_CHARS);
+  const first = tail.charCodeAt(0);
+  return first >= 0xdc00 && first <= 0xdfff ? tail.slice(1) : tail;
 }
 
 export function isPlanEmpty(plan: ReconcilePlan): boolean {

@@ -6,7 +6,7 @@ import {
   type CapacityView,
   reservationFor,
   type ResourceAmounts,
-  type WorkloadSpec,
+  workloadSpecOfJob,
 } from '@canopy/placement';
 import type { StoredService } from '../services/service.model';
 import type { Cluster } from './cluster.model';
@@ -27,29 +27,6 @@ import { generationOf, isPlacedOn } from './instance-assignment';
 
 const ZERO: ResourceAmounts = { vcpus: 0, memory: 0, vgpus: 0 };
 
-/** The scheduling-relevant part of a stored job document. */
-export function workloadSpecOf(document: Record<string, unknown>): WorkloadSpec {
-  const number = (key: string): number => {
-    const v = document[key];
-    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
-  };
-  return {
-    virtualization:
-      typeof document['virtualization'] === 'string' ? document['virtualization'] : '',
-    vcpus: number('vcpus'),
-    memory: number('memory'),
-    vgpus: number('vgpus'),
-    ...(Array.isArray(document['arch']) ? { arch: document['arch'] as string[] } : {}),
-    ...(Array.isArray(document['constraints'])
-      ? { constraints: document['constraints'] as WorkloadSpec['constraints'] }
-      : {}),
-    ...(Array.isArray(document['volumes'])
-      ? { volumes: document['volumes'] as WorkloadSpec['volumes'] }
-      : {}),
-    ...(isStringRecord(document['labels']) ? { labels: document['labels'] } : {}),
-  };
-}
-
 /** Reservations of instances placed on each cluster but absent from its last report. */
 export function pendingReservations(
   clusters: readonly Cluster[],
@@ -63,7 +40,7 @@ export function pendingReservations(
       for (const instance of service.instance_list) {
         if (!isPlacedOn(instance, cluster.id)) continue;
         if (reported.has(instanceKey(service.id, instance.instance_number))) continue;
-        const r = reservationFor(workloadSpecOf(service.document));
+        const r = reservationFor(workloadSpecOfJob(service.document));
         sum = {
           vcpus: sum.vcpus + r.vcpus,
           memory: sum.memory + r.memory,
@@ -117,15 +94,6 @@ function capacityOf(a: ResourceAggregate | null, pending: ResourceAmounts): Capa
     cpu_percent: a?.cpu_percent ?? 0,
     memory_percent: a?.memory_percent ?? 0,
   };
-}
-
-function isStringRecord(value: unknown): value is Record<string, string> {
-  return (
-    typeof value === 'object' &&
-    value !== null &&
-    !Array.isArray(value) &&
-    Object.values(value).every((v) => typeof v === 'string')
-  );
 }
 
 /** Generation of the next placement of an instance. */

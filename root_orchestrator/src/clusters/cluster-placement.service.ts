@@ -1,11 +1,11 @@
 import { InstanceStatus } from '@canopy/contracts';
-import { place, rootProfile, rootSchedulingStatus } from '@canopy/placement';
+import { place, rootProfile, rootSchedulingStatus, workloadSpecOfJob } from '@canopy/placement';
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { ClusterCommandsService } from '../cluster-session/cluster-commands.service';
 import type { InstanceRecord, StoredService } from '../services/service.model';
 import { ServiceRepository } from '../services/service.repository';
-import { pendingReservations, toCandidate, workloadSpecOf } from './cluster-candidates';
+import { pendingReservations, toCandidate } from './cluster-candidates';
 import type { Cluster } from './cluster.model';
 import { ClusterRepository } from './cluster.repository';
 import { findInstance, generationOf, isAwaitingClusterPlacement } from './instance-assignment';
@@ -60,7 +60,7 @@ export class ClusterPlacementService {
     const now = new Date();
     const pending = pendingReservations(clusters, placed);
     const candidates = clusters.map((c) => toCandidate(c, now, pending.get(c.id)));
-    const result = place(workloadSpecOf(service.document), candidates, rootProfile, {
+    const result = place(workloadSpecOfJob(service.document), candidates, rootProfile, {
       seed: service.id,
     });
 

@@ -1,5 +1,7 @@
 import { QueueName, type ScheduleInstanceJobData } from '@canopy/contracts';
+import { absorbLateConnectionErrors } from '@canopy/server';
 import { OnWorkerEvent, Processor, WorkerHost } from '@nestjs/bullmq';
+import type { OnApplicationBootstrap } from '@nestjs/common';
 import { DelayedError, type Job } from 'bullmq';
 import { PinoLogger } from 'nestjs-pino';
 import { RootConfig } from '../config/root-config';
@@ -20,7 +22,7 @@ export const SCHEDULING_WORKER_OPTIONS = { lockDuration: 10_000, stalledInterval
  * removed.
  */
 @Processor(QueueName.ROOT_SCHEDULING, SCHEDULING_WORKER_OPTIONS)
-export class RootSchedulingProcessor extends WorkerHost {
+export class RootSchedulingProcessor extends WorkerHost implements OnApplicationBootstrap {
   constructor(
     private readonly scheduling: RootSchedulingService,
     private readonly config: RootConfig,
@@ -28,6 +30,10 @@ export class RootSchedulingProcessor extends WorkerHost {
   ) {
     super();
     logger.setContext('RootSchedulingProcessor');
+  }
+
+  onApplicationBootstrap(): void {
+    absorbLateConnectionErrors(this.worker);
   }
 
   async process(job: Job<ScheduleInstanceJobData>, token?: string): Promise<ScheduleOutcome> {

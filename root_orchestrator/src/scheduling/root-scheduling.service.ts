@@ -1,4 +1,4 @@
-import type { ScheduleInstanceJobData } from '@canopy/contracts';
+import { isScheduleInstanceJobData, type ScheduleInstanceJobData } from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { ClusterPlacementService } from '../clusters/cluster-placement.service';
 
@@ -21,7 +21,7 @@ export class RootSchedulingService {
   constructor(private readonly placement: ClusterPlacementService) {}
 
   async schedule(data: ScheduleInstanceJobData): Promise<ScheduleOutcome> {
-    if (!isJobData(data)) return 'dropped'; // not ours (written by hand or an older version)
+    if (!isScheduleInstanceJobData(data)) return 'dropped'; // not ours (written by hand or an older version)
     // Dropped when the instance is gone, placed, or rescheduled since the job was queued (the
     // job of the newer generation places it then).
     const result = await this.placement.placeInstance(
@@ -32,15 +32,4 @@ export class RootSchedulingService {
     if (result.outcome === 'placed') return 'placed';
     return result.outcome === 'unplaced' ? 'pending' : 'dropped';
   }
-}
-
-function isJobData(data: unknown): data is ScheduleInstanceJobData {
-  const d = data as Partial<ScheduleInstanceJobData> | null;
-  return (
-    typeof d === 'object' &&
-    d !== null &&
-    typeof d.serviceId === 'string' &&
-    Number.isSafeInteger(d.instanceNumber) &&
-    Number.isSafeInteger(d.generation)
-  );
 }

@@ -1,4 +1,5 @@
 import { withTimeout } from '@canopy/common';
+import { absorbLateConnectionErrors } from '@canopy/server';
 import {
   JobName,
   QueueName,
@@ -28,6 +29,7 @@ export class SchedulingQueue {
     // Connection errors are already logged once per outage by the shared Redis client; without a
     // listener an 'error' event would crash the process.
     queue.on('error', (error: Error) => logger.debug({ error: error.message }, 'queue error'));
+    absorbLateConnectionErrors(queue);
   }
 
   static jobId(

@@ -7,5 +7,7 @@ export const ClusterRoute = {
   NODE_REGISTER: '/api/node/register',
   /** GET: registration state of the cluster. */
   CLUSTER_STATUS: '/api/cluster/status',
+  /** GET: the workers registered with this cluster (Canopy; operators and tests). */
+  WORKERS: '/api/workers',
 } as const;
 export type ClusterRoute = (typeof ClusterRoute)[keyof typeof ClusterRoute];

@@ -1,3 +1,4 @@
+import { isScheduleInstanceJobData } from './queue-names';
 import { JobName, QueueName } from './queue-names';
 import { parseScheduleInstanceJobId, scheduleInstanceJobId } from './job-ids';
 
@@ -55,5 +56,20 @@ describe('scheduleInstanceJobId', () => {
     'schedule.a.99999999999999999999.1',
   ])('parses %j as not ours', (id) => {
     expect(parseScheduleInstanceJobId(id)).toBeNull();
+  });
+});
+
+describe('isScheduleInstanceJobData', () => {
+  it('accepts only well-formed job data', () => {
+    expect(isScheduleInstanceJobData({ serviceId: 'a', instanceNumber: 0, generation: 1 })).toBe(
+      true,
+    );
+    expect(isScheduleInstanceJobData({ serviceId: 'a', instanceNumber: 0.5, generation: 1 })).toBe(
+      false,
+    );
+    expect(isScheduleInstanceJobData({ serviceId: 1, instanceNumber: 0, generation: 1 })).toBe(
+      false,
+    );
+    expect(isScheduleInstanceJobData(null)).toBe(false);
   });
 });

@@ -31,5 +31,17 @@ export interface ScheduleInstanceJobData {
   generation: number;
 }
 
+/** True for job data this version can process (jobs outlive deployments in Redis). */
+export function isScheduleInstanceJobData(data: unknown): data is ScheduleInstanceJobData {
+  const d = data as Partial<ScheduleInstanceJobData> | null;
+  return (
+    typeof d === 'object' &&
+    d !== null &&
+    typeof d.serviceId === 'string' &&
+    Number.isSafeInteger(d.instanceNumber) &&
+    Number.isSafeInteger(d.generation)
+  );
+}
+
 export type RootSchedulingJobData = ScheduleInstanceJobData;
 export type ClusterSchedulingJobData = ScheduleInstanceJobData;

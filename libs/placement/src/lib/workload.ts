@@ -159,3 +159,39 @@ export function compileWorkload(spec: WorkloadSpec): ValidationResult<CompiledWo
     },
   };
 }
+
+/**
+ * The scheduling-relevant part of a stored job document (an SLA microservice with the root's
+ * derived fields), read defensively: the root and the cluster both keep such documents as
+ * plain objects.
+ */
+export function workloadSpecOfJob(document: Record<string, unknown>): WorkloadSpec {
+  const number = (key: string): number => {
+    const v = document[key];
+    return typeof v === 'number' && Number.isFinite(v) ? v : 0;
+  };
+  return {
+    virtualization:
+      typeof document['virtualization'] === 'string' ? document['virtualization'] : '',
+    vcpus: number('vcpus'),
+    memory: number('memory'),
+    vgpus: number('vgpus'),
+    ...(Array.isArray(document['arch']) ? { arch: document['arch'] as string[] } : {}),
+    ...(Array.isArray(document['constraints'])
+      ? { constraints: document['constraints'] as WorkloadSpec['constraints'] }
+      : {}),
+    ...(Array.isArray(document['volumes'])
+      ? { volumes: document['volumes'] as WorkloadSpec['volumes'] }
+      : {}),
+    ...(isStringRecord(document['labels']) ? { labels: document['labels'] } : {}),
+  };
+}
+
+function isStringRecord(value: unknown): value is Record<string, string> {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    !Array.isArray(value) &&
+    Object.values(value).every((v) => typeof v === 'string')
+  );
+}

@@ -42,7 +42,29 @@ export function createRedisClient(options: RedisModuleOptions, logger: EventLogg
     logger.warn({ url, error: err.message }, 'redis unavailable, retrying in the background');
   });
   client.on('end', () => logger.info({ url }, 'redis connection closed'));
+  trackDuplicates(client);
   return client;
+}
+
+const DUPLICATES = Symbol('canopy.redis.duplicates');
+type Tracked = Redis & { [DUPLICATES]?: Set<Redis> };
+
+/**
+ * BullMQ gives each worker its own connection by `duplicate()`-ing the shared client. When Redis
+ * was never reachable, closing the worker leaves that copy retrying forever (it inherits the
+ * retry strategy), keeping the process alive and logging ECONNREFUSED after shutdown. Copies are
+ * remembered so closeRedisClient can end them too.
+ */
+function trackDuplicates(client: Tracked): void {
+  const copies = new Set<Redis>();
+  client[DUPLICATES] = copies;
+  const duplicate = client.duplicate.bind(client);
+  client.duplicate = (...args: Parameters<Redis['duplicate']>): Redis => {
+    const copy = duplicate(...args);
+    copies.add(copy);
+    copy.once('end', () => copies.delete(copy));
+    return copy;
+  };
 }
 
 /**
@@ -50,6 +72,10 @@ export function createRedisClient(options: RedisModuleOptions, logger: EventLogg
  * nothing reconnects behind the caller's back. Resolves once the socket is gone.
  */
 export async function closeRedisClient(client: Redis, timeoutMs = 2_000): Promise<void> {
+  const copies = (client as Tracked)[DUPLICATES];
+  if (copies !== undefined) {
+    await Promise.all([...copies].map((copy) => closeRedisClient(copy, timeoutMs)));
+  }
   const status = client.status;
   if (status === 'end') return;
   // Between attempts (status "reconnecting"/"close") there is no socket: disconnect() just

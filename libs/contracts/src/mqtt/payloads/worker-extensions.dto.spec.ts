@@ -35,7 +35,21 @@ describe('Canopy worker extensions', () => {
     });
   });
 
+  it('registration and information carry the allocatable amounts', () => {
+    const body = { ...labelled, allocatable_vcpus: 2, allocatable_memory: 512 };
+    expect(validateDto(CanopyNodeInfoDto, body, { forbidUnknown: true })).toMatchObject({
+      ok: true,
+      value: { allocatable_vcpus: 2, allocatable_memory: 512 },
+    });
+    expect(validateDto(CanopyNodeRegistrationDto, body, { forbidUnknown: true })).toMatchObject({
+      ok: true,
+    });
+  });
+
   it.each([
+    [{ allocatable_memory: -1 }, 'allocatable_memory'],
+    [{ allocatable_vcpus: 1.5 }, 'allocatable_vcpus'],
+    [{ allocatable_memory: '512' }, 'allocatable_memory'],
     [{ labels: { zone: 1 } }, 'labels'],
     [{ location: { lat: 91, long: 0 } }, 'location.lat'],
     [{ location: { lat: 0 } }, 'location.long'],

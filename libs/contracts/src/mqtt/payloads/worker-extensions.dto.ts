@@ -45,6 +45,20 @@ export class CanopyNodeRegistrationDto extends NodeRegistrationDto {
   @OptionalField()
   @NestedObject(() => NodeLocationDto)
   location?: NodeLocationDto;
+
+  /**
+   * What the worker offers to workloads: cores and MB the cluster may reserve in total
+   * (operator cap, or the machine minus a system reserve). The cluster's atomic reservations
+   * count against these; `vcpus`/`memory` stay Oakestra's live facts (cores, AVAILABLE MB).
+   */
+  @OptionalField()
+  @IsNonNegativeInt()
+  allocatable_vcpus?: number;
+
+  /** MB; see allocatable_vcpus. */
+  @OptionalField()
+  @IsNonNegativeInt()
+  allocatable_memory?: number;
 }
 
 /** `nodes/<id>/information` with Canopy's labels and location (they may change at runtime). */
@@ -57,6 +71,20 @@ export class CanopyNodeInfoDto extends NodeInfoDto {
   @OptionalField()
   @NestedObject(() => NodeLocationDto)
   location?: NodeLocationDto;
+
+  /**
+   * What the worker offers to workloads: cores and MB the cluster may reserve in total
+   * (operator cap, or the machine minus a system reserve). The cluster's atomic reservations
+   * count against these; `vcpus`/`memory` stay Oakestra's live facts (cores, AVAILABLE MB).
+   */
+  @OptionalField()
+  @IsNonNegativeInt()
+  allocatable_vcpus?: number;
+
+  /** MB; see allocatable_vcpus. */
+  @OptionalField()
+  @IsNonNegativeInt()
+  allocatable_memory?: number;
 }
 
 /** `nodes/<id>/job` with the desired-state generation it refers to and the restart count. */

@@ -1,0 +1,62 @@
+import type { ClusterInstance } from '../instances/cluster-instance.repository';
+import { deployPayloadOf } from './worker-placement.rules';
+
+function instance(job: Record<string, unknown>): ClusterInstance {
+  return {
+    service_id: '65a000000000000000000001',
+    instance_number: 2,
+    generation: 4,
+    job_name: 'app.ns.svc.ns',
+    job,
+    status: 'CLUSTER_SCHEDULED',
+    status_detail: '',
+    worker_id: '',
+    reservation: null,
+    host_ip: '',
+    cpu_percent: 0,
+    memory_percent: 0,
+    logs: '',
+    restart_count: 0,
+  };
+}
+
+describe(deployPayloadOf.name, () => {
+  it('sends the fields a worker needs, with instance number and generation, and nothing else', () => {
+    const result = deployPayloadOf(
+      instance({
+        job_name: 'app.ns.svc.ns',
+        image: '127.0.0.1:5000/canopy/busybox:test',
+        cmd: ['sh', '-c', 'sleep 1'],
+        environment: ['A=1'],
+        virtualization: 'docker',
+        memory: 64,
+        vcpus: 1,
+        one_shot: true,
+        instance_list: [{ huge: 'x'.repeat(1000) }],
+        applicationID: 'abc',
+      }),
+    );
+    expect(result).toEqual({
+      ok: true,
+      body: expect.objectContaining({
+        _id: '65a000000000000000000001',
+        job_name: 'app.ns.svc.ns',
+        instance_number: 2,
+        generation: 4,
+        image: '127.0.0.1:5000/canopy/busybox:test',
+        cmd: ['sh', '-c', 'sleep 1'],
+        environment: ['A=1'],
+        memory: 64,
+        vcpus: 1,
+        one_shot: true,
+      }),
+    });
+    expect(JSON.stringify(result)).not.toContain('instance_list');
+  });
+
+  it('refuses a job a worker could not run, with the reason', () => {
+    const result = deployPayloadOf(instance({ virtualization: 'docker', memory: 64 }));
+    expect(result).toMatchObject({ ok: false });
+    expect(result.ok ? '' : result.error).toContain('image');
+  });
+});

@@ -1,0 +1,69 @@
+import {
+  type ControlDeleteDto,
+  type ControlDeployDto,
+  MQTT_QOS,
+  MqttSubscriptions,
+  MqttTopics,
+} from '@canopy/contracts';
+import { InjectMqttClient } from '@canopy/server';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import type { MqttClient } from 'mqtt';
+import { PinoLogger } from 'nestjs-pino';
+
+export type InboundHandler = (topic: string, payload: Buffer) => void;
+
+/**
+ * The only code that talks MQTT with the workers: subscribes to what they publish (mqtt.js
+ * re-subscribes after every reconnect) and publishes control messages, QoS 1. Publishing never
+ * blocks a caller: while the broker is away mqtt.js queues the message, and the scheduler's
+ * reconciler re-sends anything a worker has not acknowledged by status.
+ */
+@Injectable()
+export class WorkerMessaging implements OnApplicationBootstrap {
+  private handler: InboundHandler | undefined;
+
+  constructor(
+    @InjectMqttClient() private readonly client: MqttClient,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('WorkerMessaging');
+  }
+
+  /** One handler (WorkerMessagesService); set before bootstrap ends. */
+  onMessage(handler: InboundHandler): void {
+    this.handler = handler;
+  }
+
+  onApplicationBootstrap(): void {
+    this.client.on('message', (topic, payload) => this.handler?.(topic, payload));
+    // Subscribing again on every connect is idempotent, and covers a first connect that
+    // happens after bootstrap (broker down at start) as well as sessions the broker dropped.
+    this.client.on('connect', () => this.subscribe());
+    if (this.client.connected) this.subscribe();
+  }
+
+  private subscribe(): void {
+    this.client.subscribe([...MqttSubscriptions.CLUSTER_MANAGER], { qos: MQTT_QOS }, (error) => {
+      if (error) this.logger.error({ error: error.message }, 'subscribing to worker topics failed');
+      else this.logger.info({ topics: MqttSubscriptions.CLUSTER_MANAGER }, 'listening to workers');
+    });
+  }
+
+  deploy(workerId: string, body: ControlDeployDto): void {
+    this.publish(MqttTopics.nodeControlDeploy(workerId), body);
+  }
+
+  delete(workerId: string, body: ControlDeleteDto): void {
+    this.publish(MqttTopics.nodeControlDelete(workerId), body);
+  }
+
+  error(workerId: string, message: string): void {
+    this.publish(MqttTopics.nodeControlError(workerId), { message });
+  }
+
+  private publish(topic: string, body: object): void {
+    this.client.publish(topic, JSON.stringify(body), { qos: MQTT_QOS }, (error) => {
+      if (error) this.logger.warn({ topic, error: error.message }, 'publish to worker failed');
+    });
+  }
+}

@@ -1,0 +1,237 @@
+import {
+  CanopyJobStatusDto,
+  CanopyJobsResourcesDto,
+  CanopyNodeInfoDto,
+  InstanceStatus,
+  metricToNumber,
+  NodeTopic,
+  NODE_NOT_REGISTERED_MESSAGE,
+  parseNodeStatusPayload,
+  parsePayload,
+  parseTopic,
+  type ValidationIssue,
+} from '@canopy/contracts';
+import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { WorkerCredentialsService } from '../broker/worker-credentials.service';
+import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
+import { PlacementRelease } from '../instances/placement-release.service';
+import { ReportTrigger } from '../report/report-trigger';
+import { RELEASES_RESERVATION } from '../scheduling/worker-placement.rules';
+import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
+import { WorkerRepository } from './worker.repository';
+import { capacityOf, LinkStatus, workerFactsOf } from './worker.rules';
+
+/** How often a worker this cluster does not know is looked up in the broker. */
+const UNKNOWN_WORKER_CHECK_INTERVAL_MS = 30_000;
+
+/** Hostile or broken payloads are logged at most this often per worker and topic kind. */
+const REJECTION_LOG_INTERVAL_MS = 10_000;
+
+/**
+ * What the workers publish (reference §5.2), validated with the contracts DTOs before anything
+ * is written. The topic names the worker, and the broker's ACL guarantees only that worker (or
+ * the cluster) can publish there; a worker can only change instances placed on it. Invalid
+ * payloads are logged (rate-limited) and dropped; nothing here throws into the MQTT client.
+ *
+ * Messages are handled one at a time, in arrival order (a status must not overtake the one
+ * before it).
+ */
+@Injectable()
+export class WorkerMessagesService implements OnApplicationBootstrap {
+  private chain: Promise<void> = Promise.resolve();
+  private readonly lastRejectionLog = new Map<string, number>();
+  private readonly unknownChecked = new Map<string, number>();
+  /** Counted for /metrics-like visibility in logs and tests. */
+  rejected = 0;
+
+  constructor(
+    private readonly messaging: WorkerMessaging,
+    private readonly workers: WorkerRepository,
+    private readonly instances: ClusterInstanceRepository,
+    private readonly release: PlacementRelease,
+    private readonly reports: ReportTrigger,
+    private readonly credentials: WorkerCredentialsService,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('WorkerMessages');
+  }
+
+  onApplicationBootstrap(): void {
+    this.messaging.onMessage((topic, payload) => {
+      this.chain = this.chain
+        .then(() => this.handle(topic, payload))
+        .catch((error: unknown) =>
+          this.logger.error({ topic, error: (error as Error).message }, 'worker message failed'),
+        );
+    });
+  }
+
+  /** Resolves when every message received so far has been handled (tests). */
+  drained(): Promise<void> {
+    return this.chain;
+  }
+
+  async handle(topic: string, payload: Buffer | string): Promise<void> {
+    // The shared client also receives the broker's admin answers ($CONTROL/...): not ours.
+    if (!topic.startsWith('nodes/')) return undefined;
+    const parsed = parseTopic(topic);
+    if (parsed === null || parsed.scope !== 'node')
+      return this.reject('?', 'topic', 'unknown topic');
+    const { nodeId, kind } = parsed;
+    switch (kind) {
+      case NodeTopic.STATUS:
+        return this.onStatus(nodeId, payload);
+      case NodeTopic.INFORMATION:
+        return this.onInformation(nodeId, payload);
+      case NodeTopic.JOB:
+        return this.onJob(nodeId, payload);
+      case NodeTopic.JOBS_RESOURCES:
+        return this.onResources(nodeId, payload);
+      default:
+        return undefined; // our own control topics, echoed by the broker: not for us
+    }
+  }
+
+  private async onStatus(workerId: string, payload: Buffer | string): Promise<void> {
+    const status = parseNodeStatusPayload(payload);
+    if (status === null) return this.reject(workerId, 'status', 'not "online" or "offline"');
+    if (await this.workers.setLinkStatus(workerId, status)) {
+      this.logger.info({ workerId, status }, `worker ${status}`);
+      this.reports.request();
+    }
+  }
+
+  private async onInformation(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(CanopyNodeInfoDto, payload);
+    if (!result.ok) return this.reject(workerId, 'information', describe(result.errors));
+    const worker = await this.workers.findById(workerId);
+    if (worker === null) return this.unknownWorker(workerId);
+    const info = result.value;
+    await this.workers.recordFacts(workerId, workerFactsOf(info, worker.host));
+    if (worker.link_status === LinkStatus.OFFLINE) {
+      await this.workers.setLinkStatus(workerId, LinkStatus.ONLINE);
+      this.reports.request();
+    }
+    const capacity = capacityOf(info, false);
+    if (capacity !== undefined) await this.workers.setCapacity(workerId, capacity);
+  }
+
+  private async onJob(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(CanopyJobStatusDto, payload);
+    if (!result.ok) return this.reject(workerId, 'job', describe(result.errors));
+    const event = result.value;
+    const matched = await this.instances.observe(
+      event.sname,
+      event.instance,
+      workerId,
+      event.generation,
+      {
+        status: event.status,
+        status_detail: event.status_detail ?? '',
+        ...(event.publicip ? { host_ip: event.publicip } : {}),
+        ...(event.restart_count !== undefined ? { restart_count: event.restart_count } : {}),
+      },
+    );
+    if (!matched) {
+      // An UNDEPLOYED event answers a delete: answering it with another delete would ping-pong.
+      if (event.status === InstanceStatus.UNDEPLOYED) return;
+      return this.strayInstance(workerId, event.sname, event.instance, event.generation);
+    }
+    this.logger.info(
+      {
+        workerId,
+        job: event.sname,
+        instance: event.instance,
+        status: event.status,
+        detail: event.status_detail,
+      },
+      'instance status',
+    );
+    if (RELEASES_RESERVATION.has(event.status)) {
+      const instance = await this.instances.findByJob(event.sname, event.instance);
+      if (instance)
+        await this.release.releaseReservation(instance.service_id, instance.instance_number);
+    }
+    this.reports.request();
+  }
+
+  private async onResources(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(CanopyJobsResourcesDto, payload);
+    if (!result.ok) return this.reject(workerId, 'jobs/resources', describe(result.errors));
+    for (const entry of result.value.services) {
+      const matched = await this.instances.observe(
+        entry.job_name,
+        entry.instance,
+        workerId,
+        entry.generation,
+        {
+          cpu_percent: metricToNumber(entry.cpu_percent),
+          memory_percent: metricToNumber(entry.memory_percent),
+          ...(entry.logs !== undefined ? { logs: entry.logs } : {}),
+          ...(entry.restart_count !== undefined ? { restart_count: entry.restart_count } : {}),
+        },
+      );
+      if (!matched)
+        await this.strayInstance(workerId, entry.job_name, entry.instance, entry.generation);
+    }
+  }
+
+  /**
+   * A worker this cluster has no record of (its database was restored or wiped) is told to
+   * register again, Oakestra's `control/error`. Only if this cluster provisioned its broker
+   * credentials, though: several clusters may share one broker (dev machines, tests) and must
+   * not send each other's workers re-registering. Asked at most once per interval per worker.
+   */
+  private async unknownWorker(workerId: string): Promise<void> {
+    const now = Date.now();
+    if (now - (this.unknownChecked.get(workerId) ?? 0) < UNKNOWN_WORKER_CHECK_INTERVAL_MS) return;
+    if (this.unknownChecked.size > 10_000) this.unknownChecked.clear();
+    this.unknownChecked.set(workerId, now);
+    const ours = await this.credentials.provisionedHere(workerId).catch(() => false);
+    if (!ours) return;
+    this.messaging.error(workerId, NODE_NOT_REGISTERED_MESSAGE);
+    this.logger.warn({ workerId }, 'unknown worker with our credentials: told to register again');
+  }
+
+  /**
+   * The worker runs an instance this cluster did not place there (undeployed while the worker
+   * was away, or moved to another worker): tell it to remove it. The delete carries the
+   * reported generation, so a newer deploy on that worker is never removed by it.
+   */
+  private async strayInstance(
+    workerId: string,
+    jobName: string,
+    instanceNumber: number,
+    generation: number | undefined,
+  ): Promise<void> {
+    const known = await this.instances.findByJob(jobName, instanceNumber);
+    if (known !== null && known.worker_id === workerId) return; // other generation: next deploy fixes it
+    this.logger.info(
+      { workerId, job: jobName, instance: instanceNumber },
+      'removing a stray instance',
+    );
+    this.messaging.delete(workerId, {
+      job_name: jobName,
+      instance_number: instanceNumber,
+      ...(generation !== undefined ? { generation } : {}),
+    });
+  }
+
+  private reject(workerId: string, kind: string, why: string): void {
+    this.rejected++;
+    const key = `${workerId}/${kind}`;
+    const now = Date.now();
+    if (now - (this.lastRejectionLog.get(key) ?? 0) < REJECTION_LOG_INTERVAL_MS) return;
+    this.lastRejectionLog.set(key, now);
+    if (this.lastRejectionLog.size > 10_000) this.lastRejectionLog.clear(); // bounded memory
+    this.logger.warn({ workerId, kind, reason: why.slice(0, 500) }, 'worker message dropped');
+  }
+}
+
+function describe(errors: readonly ValidationIssue[]): string {
+  return errors
+    .slice(0, 5)
+    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
+    .join('; ');
+}
