@@ -30,6 +30,7 @@ export class PlacementRelease {
     }
     if (removed.worker_id !== '') {
       this.messaging.delete(removed.worker_id, {
+        _id: removed.service_id,
         job_name: removed.job_name,
         instance_number: removed.instance_number,
         generation: removed.generation,

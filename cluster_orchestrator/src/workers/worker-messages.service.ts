@@ -36,6 +36,10 @@ const REJECTION_LOG_INTERVAL_MS = 10_000;
  *
  * Messages are handled one at a time, in arrival order (a status must not overtake the one
  * before it).
+ *
+ * INVARIANT: nothing a worker this cluster has no record of publishes changes anything here or
+ * on that worker (no stray-instance deletes): several clusters may share one broker, and a
+ * cluster must never act on another cluster's worker.
  */
 @Injectable()
 export class WorkerMessagesService implements OnApplicationBootstrap {
@@ -120,6 +124,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
   private async onJob(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(CanopyJobStatusDto, payload);
     if (!result.ok) return this.reject(workerId, 'job', describe(result.errors));
+    if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     const event = result.value;
     const matched = await this.instances.observe(
       event.sname,
@@ -159,6 +164,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
   private async onResources(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(CanopyJobsResourcesDto, payload);
     if (!result.ok) return this.reject(workerId, 'jobs/resources', describe(result.errors));
+    if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     for (const entry of result.value.services) {
       const matched = await this.instances.observe(
         entry.job_name,

@@ -341,6 +341,7 @@ export class NodeAgent {
           socketPath: this.config.runtime.docker_socket,
           nodeId: identity.nodeId,
           logger: this.logger.child({ runtime: 'docker' }),
+          stopTimeoutSeconds: this.config.runtime.stop_timeout_seconds,
         }),
       ],
     );
@@ -688,6 +689,7 @@ export class NodeAgent {
         socketPath: this.config.runtime.docker_socket,
         nodeId,
         logger: this.logger,
+        stopTimeoutSeconds: this.config.runtime.stop_timeout_seconds,
       }),
     ];
     await purgeContainers(drivers, this.logger);

@@ -25,6 +25,7 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'runtime.allow_privileged': 'boolean',
   'runtime.restart_backoff_max_seconds': 'int',
   'runtime.reconcile_interval_seconds': 'int',
+  'runtime.stop_timeout_seconds': 'int',
   'resources.vcpus': 'int',
   'resources.memory': 'int',
 };

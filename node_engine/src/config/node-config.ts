@@ -50,6 +50,15 @@ export class RuntimeOptions {
   @Max(3600)
   restart_backoff_max_seconds: number = 60;
 
+  /**
+   * Grace between SIGTERM and SIGKILL when an instance is removed or replaced (Docker's default
+   * is 10 s; a process running as PID 1 without a TERM handler always needs all of it).
+   */
+  @IsInt()
+  @Min(0)
+  @Max(600)
+  stop_timeout_seconds: number = 10;
+
   /** Period of the level-triggered reconcile pass (it also runs on every change). */
   @IsInt()
   @Min(1)

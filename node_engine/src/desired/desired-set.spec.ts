@@ -65,6 +65,43 @@ describe('desired set generations', () => {
     expect(redeployed.tombstones.has(K)).toBe(false);
   });
 
+  describe('a job name reused by another service (app deleted and created again)', () => {
+    const OLD = '65a0000000000000000000aa';
+    const NEW = '65a0000000000000000000bb';
+    const deployOf = (set: DesiredSet, _id: string, generation: number) =>
+      applyDeploy(set, { ...factory.spec({ generation }), _id }, now);
+    const delOf = (set: DesiredSet, _id: string | undefined, generation: number) =>
+      applyDelete(
+        set,
+        { job_name: 'app.ns.web.ns', instance_number: 0, generation, ...(_id ? { _id } : {}) },
+        now,
+      );
+
+    it("deploys the new service's generation 0 although the old one was deleted at 0", () => {
+      const deleted = changed(delOf(changed(deployOf(EMPTY_DESIRED_SET, OLD, 0)), OLD, 0));
+      expect(deleted.tombstones.get(K)?.serviceId).toBe(OLD);
+      expect(deployOf(deleted, OLD, 0)).toMatchObject({ changed: false, outcome: 'stale' });
+      const fresh = changed(deployOf(deleted, NEW, 0));
+      expect(fresh.instances.get(K)?.spec._id).toBe(NEW);
+    });
+
+    it('a tombstone without _id (delete before its deploy) still learns the service from the deploy it removed', () => {
+      const deleted = changed(delOf(changed(deployOf(EMPTY_DESIRED_SET, OLD, 3)), undefined, 3));
+      expect(deleted.tombstones.get(K)?.serviceId).toBe(OLD);
+    });
+
+    it("replaces the old service's instance whatever the generations", () => {
+      const old = changed(deployOf(EMPTY_DESIRED_SET, OLD, 5));
+      expect(deployOf(old, NEW, 0)).toMatchObject({ changed: true, outcome: 'replaced' });
+    });
+
+    it('never lets a late delete of the old service remove the new one', () => {
+      const fresh = changed(deployOf(EMPTY_DESIRED_SET, NEW, 0));
+      expect(delOf(fresh, OLD, 9)).toMatchObject({ changed: false, outcome: 'stale' });
+      expect(changed(delOf(fresh, NEW, 0)).instances.has(K)).toBe(false);
+    });
+  });
+
   it('treats a repeated delete as a duplicate', () => {
     const once = changed(del(changed(deploy(EMPTY_DESIRED_SET, 2)), 2));
     expect(del(once, 2)).toMatchObject({ changed: false, outcome: 'duplicate' });

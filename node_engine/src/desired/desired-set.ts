@@ -14,10 +14,21 @@ export interface DesiredRecord {
   finished?: FinishedRecord;
 }
 
-/** A delete seen for an instance: deploys with a generation at or below it are stale. */
+/**
+ * A delete seen for an instance: deploys of the same service with a generation at or below it
+ * are stale. `serviceId` is the deleted service's id when known: a deploy of ANOTHER service
+ * under the same job name (the app was deleted and created again) is a new lineage whose
+ * generations start over, so the tombstone does not apply to it.
+ */
 export interface Tombstone {
   generation: number;
   at: string;
+  serviceId?: string;
+}
+
+/** Two service ids name different lineages only when both are known and differ. */
+function otherLineage(a: string | undefined, b: string | undefined): boolean {
+  return a !== undefined && b !== undefined && a !== b;
 }
 
 /** The worker's desired instance set. Immutable: every change returns a new value. */
@@ -49,8 +60,13 @@ export function applyDeploy(set: DesiredSet, spec: InstanceSpec, now: Date): Des
   const current = set.instances.get(key);
   const tombstone = set.tombstones.get(key);
   const g = spec.generation;
-  if (g !== undefined) {
-    if (tombstone !== undefined && g <= tombstone.generation) {
+  const newLineage = current !== undefined && otherLineage(current.spec._id, spec._id);
+  if (g !== undefined && !newLineage) {
+    if (
+      tombstone !== undefined &&
+      g <= tombstone.generation &&
+      !otherLineage(tombstone.serviceId, spec._id)
+    ) {
       return {
         changed: false,
         outcome: 'stale',
@@ -66,7 +82,7 @@ export function applyDeploy(set: DesiredSet, spec: InstanceSpec, now: Date): Des
         return { changed: false, outcome: 'duplicate', detail: `generation ${g} already desired` };
       }
     }
-  } else if (current !== undefined && sameJson(current.spec, spec)) {
+  } else if (g === undefined && current !== undefined && sameJson(current.spec, spec)) {
     return { changed: false, outcome: 'duplicate', detail: 'identical deploy' };
   }
   const instances = new Map(set.instances);
@@ -87,11 +103,18 @@ export function applyDeploy(set: DesiredSet, spec: InstanceSpec, now: Date): Des
  */
 export function applyDelete(
   set: DesiredSet,
-  message: Pick<ControlDeleteDto, 'job_name' | 'instance_number' | 'generation'>,
+  message: Pick<ControlDeleteDto, 'job_name' | 'instance_number' | 'generation' | '_id'>,
   now: Date,
 ): DesiredChange {
   const key = instanceKey(message.job_name, message.instance_number);
   const current = set.instances.get(key);
+  if (current !== undefined && otherLineage(current.spec._id, message._id)) {
+    return {
+      changed: false,
+      outcome: 'stale',
+      detail: `delete of service ${message._id} while service ${current.spec._id} is desired`,
+    };
+  }
   const g = message.generation;
   const have = current?.spec.generation;
   if (g !== undefined && have !== undefined && g < have) {
@@ -105,7 +128,10 @@ export function applyDelete(
   instances.delete(key);
   const tombstones = new Map(set.tombstones);
   if (g !== undefined) {
-    const previous = tombstones.get(key)?.generation ?? -1;
+    const seen = tombstones.get(key);
+    const serviceId = message._id ?? current?.spec._id ?? seen?.serviceId;
+    const previous =
+      seen !== undefined && !otherLineage(seen.serviceId, serviceId) ? seen.generation : -1;
     if (current === undefined && g <= previous) {
       return {
         changed: false,
@@ -113,7 +139,11 @@ export function applyDelete(
         detail: `delete of generation ${g} already seen`,
       };
     }
-    tombstones.set(key, { generation: Math.max(g, previous), at: now.toISOString() });
+    tombstones.set(key, {
+      generation: Math.max(g, previous),
+      at: now.toISOString(),
+      ...(serviceId !== undefined ? { serviceId } : {}),
+    });
   } else if (current === undefined) {
     return { changed: false, outcome: 'unknown-instance', detail: `${key} is not deployed here` };
   }

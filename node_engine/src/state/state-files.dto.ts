@@ -102,6 +102,11 @@ export class TombstoneEntry {
 
   @IsString()
   at!: string;
+
+  /** Service id of the deleted instance (see Tombstone.serviceId); absent in older files. */
+  @IsOptional()
+  @IsString()
+  service_id?: string;
 }
 
 /** Mode 0600: environment entries of the SLA may carry secrets. */

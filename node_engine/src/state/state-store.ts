@@ -178,7 +178,14 @@ export class StateStore {
       );
     }
     const tombstones = new Map<InstanceKey, Tombstone>(
-      loaded.value.tombstones.map((t) => [t.key, { generation: t.generation, at: t.at }]),
+      loaded.value.tombstones.map((t) => [
+        t.key,
+        {
+          generation: t.generation,
+          at: t.at,
+          ...(t.service_id !== undefined ? { serviceId: t.service_id } : {}),
+        },
+      ]),
     );
     return {
       state: 'ok',
@@ -203,6 +210,7 @@ export class StateStore {
         key,
         generation: t.generation,
         at: t.at,
+        ...(t.serviceId !== undefined ? { service_id: t.serviceId } : {}),
       })),
     };
     return this.writeJson(StateFileName.DESIRED, file, 0o600);

@@ -1,6 +1,6 @@
 import type { InstanceReport } from '@canopy/contracts/grpc';
 import type { InstanceRecord, StoredService } from '../services/service.model';
-import { applyStatusUpdates, desiredInstances } from './cluster-session.service';
+import { applyStatusUpdates, desiredInstances, serviceStatusOf } from './cluster-session.service';
 import { reconcileReport, type StatusUpdate } from './reconcile';
 
 const SERVICE = 'aaaaaaaaaaaaaaaaaaaaaaaa';
@@ -206,5 +206,27 @@ describe('report → stored → next report', () => {
     svc = service(change?.instance_list ?? []);
     expect(svc.instance_list[1]).toMatchObject({ worker_id: 'w0', host_ip: '10.0.0.1' });
     expect(reconcileReport(desiredInstances(CLUSTER, [svc]), reports).statusUpdates).toEqual([]);
+  });
+});
+
+describe('serviceStatusOf', () => {
+  it('is the status of the instance that needs the most attention, whatever the order', () => {
+    const running = placed(0, { status: 'RUNNING' });
+    const failed = placed(1, { status: 'FAILED', status_detail: 'image not found' });
+    const creating = placed(2, { status: 'CREATING' });
+    expect(serviceStatusOf([running, failed, creating])).toEqual({
+      status: 'FAILED',
+      status_detail: 'image not found',
+    });
+    expect(serviceStatusOf([creating, running])).toEqual({ status: 'CREATING', status_detail: '' });
+    expect(serviceStatusOf([running, placed(1, { status: 'RUNNING' })])).toMatchObject({
+      status: 'RUNNING',
+    });
+    expect(serviceStatusOf([])).toBeUndefined();
+  });
+
+  it('moves the service status with its instances when a report changes them', () => {
+    const change = applyStatusUpdates(service([placed(0)]), CLUSTER, [update(0)]);
+    expect(change).toMatchObject({ status: 'RUNNING', status_detail: '' });
   });
 });

@@ -1,5 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import { ALL_INSTANCES, instanceKey } from '@canopy/contracts';
+import {
+  ALL_INSTANCES,
+  instanceKey,
+  InstanceStatus,
+  NegativeSchedulingStatus,
+} from '@canopy/contracts';
 import {
   CLUSTER_SESSION_PROTOCOL_VERSION,
   type ClusterMessage,
@@ -15,7 +20,7 @@ import { secretMatches } from '../clusters/cluster-credentials';
 import type { Cluster, ClusterReportState } from '../clusters/cluster.model';
 import { ClusterRepository } from '../clusters/cluster.repository';
 import { generationOf, isPlacedOn } from '../clusters/instance-assignment';
-import type { InstancesChange, StoredService } from '../services/service.model';
+import type { InstanceRecord, InstancesChange, StoredService } from '../services/service.model';
 import { ServiceRepository } from '../services/service.repository';
 import { ClusterCommandsService } from './cluster-commands.service';
 import {
@@ -340,7 +345,57 @@ export function applyStatusUpdates(
     changed = true;
     return { ...instance, ...observed, last_modified_timestamp: now };
   });
-  return changed ? { instance_list } : null;
+  if (!changed) return null;
+  const service = serviceStatusOf(instance_list);
+  return service === undefined ? { instance_list } : { instance_list, ...service };
+}
+
+/**
+ * Instance statuses from the one that most needs attention to the one furthest along: a
+ * service is as far as its worst instance (one FAILED of three RUNNING shows FAILED).
+ */
+const SERVICE_STATUS_ORDER: readonly string[] = [
+  InstanceStatus.FAILED,
+  InstanceStatus.DEAD,
+  NegativeSchedulingStatus.NO_WORKER_CAPACITY,
+  NegativeSchedulingStatus.NO_QUALIFIED_WORKER_FOUND,
+  NegativeSchedulingStatus.NO_NODE_FOUND,
+  NegativeSchedulingStatus.TARGET_CLUSTER_NOT_FOUND,
+  NegativeSchedulingStatus.TARGET_CLUSTER_NOT_ACTIVE,
+  NegativeSchedulingStatus.TARGET_CLUSTER_NO_CAPACITY,
+  NegativeSchedulingStatus.NO_ACTIVE_CLUSTER_WITH_CAPACITY,
+  InstanceStatus.REQUESTED,
+  InstanceStatus.CLUSTER_SCHEDULED,
+  InstanceStatus.NODE_SCHEDULED,
+  InstanceStatus.CREATING,
+  InstanceStatus.CREATED,
+  InstanceStatus.RUNNING,
+  InstanceStatus.COMPLETED,
+];
+
+/**
+ * The service-level `status`/`status_detail` (Oakestra's job status) derived from its instances,
+ * deterministically (independent of report order); undefined for no instances.
+ */
+export function serviceStatusOf(
+  instances: readonly InstanceRecord[],
+): { status: string; status_detail: string } | undefined {
+  let worst: InstanceRecord | undefined;
+  let rank = Number.POSITIVE_INFINITY;
+  for (const instance of instances) {
+    const status = typeof instance.status === 'string' ? instance.status : '';
+    const r = SERVICE_STATUS_ORDER.indexOf(status);
+    const at = r === -1 ? SERVICE_STATUS_ORDER.length : r;
+    if (at < rank) {
+      rank = at;
+      worst = instance;
+    }
+  }
+  if (worst === undefined) return undefined;
+  return {
+    status: String(worst.status),
+    status_detail: typeof worst.status_detail === 'string' ? worst.status_detail : '',
+  };
 }
 
 function stringOr<T extends string | null>(value: unknown, fallback: T): string | T {

@@ -108,6 +108,15 @@ export class ControlDeployDto {
 
 /** `nodes/<id>/control/delete`: remove one instance. */
 export class ControlDeleteDto {
+  /**
+   * Canopy: service id of the instance to remove (as `_id` in the deploy). Job names are reused
+   * when an app is deleted and created again; the service id tells the two lineages apart, so
+   * a late delete of the old service never removes the new one (and vice versa).
+   */
+  @OptionalField()
+  @IsString()
+  _id?: string;
+
   @IsDefined()
   @IsString()
   @IsNotEmpty()
