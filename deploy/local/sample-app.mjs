@@ -89,8 +89,11 @@ async function deploy() {
     last = line;
     const instances = current.flatMap((s) => s.instance_list ?? []);
     if (instances.length > 0 && instances.every((i) => i.status === 'RUNNING')) break;
-    const failed = instances.find((i) => /FAILED|DEAD|NO_|NoActive|Target/.test(i.status));
-    if (failed) fail(`an instance cannot run: ${line}`);
+    // FAILED/DEAD are final; NO_WORKER_CAPACITY, NoActiveClusterWithCapacity & co. are retried
+    // by the schedulers, so they are shown and waited out.
+    if (instances.some((i) => i.status === 'FAILED' || i.status === 'DEAD')) {
+      fail(`an instance cannot run: ${line}`);
+    }
     if (Date.now() - started > 120_000) fail(`not RUNNING after 120 s: ${line}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }

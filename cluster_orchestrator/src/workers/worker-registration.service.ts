@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterConfig } from '../config/cluster-config';
+import { ReportTrigger } from '../report/report-trigger';
 import { WorkerRepository, type Worker } from './worker.repository';
 import {
   acceptableProposedId,
@@ -39,6 +40,7 @@ export class WorkerRegistrationService {
     private readonly config: ClusterConfig,
     private readonly workers: WorkerRepository,
     private readonly credentials: WorkerCredentialsService,
+    private readonly reports: ReportTrigger,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerRegistration');
@@ -110,6 +112,7 @@ export class WorkerRegistrationService {
     await this.workers.recordFacts(worker.id, facts, { mqtt_username: mqtt.username });
     await this.workers.setLinkStatus(worker.id, LinkStatus.ONLINE);
     if (!created) await this.workers.setCapacity(worker.id, capacity);
+    this.reports.request(); // the root should see the new capacity before placing anything
 
     this.logger.info(
       {

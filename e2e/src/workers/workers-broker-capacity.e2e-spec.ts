@@ -379,7 +379,15 @@ describe('workers: broker isolation and concurrent scale-up (root + cluster + 2 
     // 404 only) and "concurrent scale-ups get distinct instance numbers, none is lost".
     expect(answers).toHaveLength(REQUESTS);
     const failed = answers.filter((r) => r.status !== 200);
-    expect(failed.map((r) => `${r.status} ${JSON.stringify(r.body)}`)).toEqual([]);
+    // The root's own log lines about the refusals, so a red run shows the server side too.
+    const rootLines = (stack.root.proc?.logs ?? '')
+      .split('\n')
+      .filter((l) => failed.length > 0 && /"statusCode":409|ConflictError|concurrently/.test(l))
+      .slice(0, 3);
+    expect({
+      failed: failed.map((r) => `${r.status} ${JSON.stringify(r.body)}`),
+      rootLines,
+    }).toEqual({ failed: [], rootLines: [] });
     const numbers = answers.map((r) => (r.body as { instance_number: number }).instance_number);
     expect(new Set(numbers).size).toBe(REQUESTS);
   });

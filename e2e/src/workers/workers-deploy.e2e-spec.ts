@@ -309,8 +309,13 @@ describe('workers: deploy, one_shot, agent restart, timing (root + cluster + 2 w
       50,
     );
     const reReportMs = report.at - online.at;
+    // The agent also re-sends every current status on (re)connect: the first RUNNING event.
+    const resent = stack.messages.find(
+      (m) =>
+        m.topic === `nodes/${victim.id}/job` && m.at >= online.at && m.text.includes('"RUNNING"'),
+    );
     console.log(
-      `agent restart: process start → online ${online.at - restartedAt} ms; online → full resources report ${reReportMs} ms`,
+      `agent restart: process start → online ${online.at - restartedAt} ms; online → RUNNING re-sent ${resent ? `${resent.at - online.at} ms` : 'not seen'}, full resources report ${reReportMs} ms`,
     );
     expect(reReportMs).toBeLessThanOrEqual(WORKER_REPORT_PERIOD_MS + 1_000);
 
