@@ -13,14 +13,19 @@ export function isDuplicateKeyError(error: unknown): boolean {
   );
 }
 
-/** Attempts of a compare-and-set loop before giving up with a 409 (only under heavy contention). */
-export const CAS_ATTEMPTS = 25;
+/**
+ * Attempts of a compare-and-set loop before giving up with a 409. Under contention each round
+ * lets about one writer through, so N concurrent writers to one document need up to N rounds:
+ * 200 covers bursts of well over a hundred scale-ups to one service (plus report updates)
+ * within a few seconds; a 409 then means sustained overload, not an ordinary burst.
+ */
+export const CAS_ATTEMPTS = 200;
 
 /**
  * Pause before retry `attempt` (1, 2, ...) of a lost compare-and-set: short and random, so a burst
  * of writers to one document spreads out instead of colliding again in lockstep.
  */
 export function casBackoff(attempt: number): Promise<void> {
-  const ms = Math.random() * Math.min(50, 2 * attempt);
+  const ms = Math.random() * Math.min(100, 5 * attempt);
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
