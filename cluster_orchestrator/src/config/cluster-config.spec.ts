@@ -104,6 +104,20 @@ describe(ClusterConfig.name, () => {
     );
   });
 
+  it('checks the worker subnet pool against the subnet prefix', () => {
+    expect(loadConfig(ClusterConfig, required)).toMatchObject({
+      WORKER_SUBNET_POOL: '10.18.0.0/16',
+      WORKER_SUBNET_PREFIX: 26,
+    });
+    expect(
+      configError({ ...required, WORKER_SUBNET_POOL: '10.18.0.0/24', WORKER_SUBNET_PREFIX: '20' })
+        .message,
+    ).toContain('WORKER_SUBNET_POOL: worker subnet prefix /20 must be between /24 and /30');
+    expect(configError({ ...required, WORKER_SUBNET_POOL: '10.18.0.1/16' }).message).toContain(
+      'is not a network address',
+    );
+  });
+
   it('requires the cluster name, the broker and a join token', () => {
     const error = configError({ MONGO_URL: required.MONGO_URL, REDIS_URL: required.REDIS_URL });
     expect(error.message.split('\n').sort()).toEqual([

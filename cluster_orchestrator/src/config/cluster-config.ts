@@ -9,10 +9,24 @@ import {
   RequiresAlso,
   type Location,
 } from '@canopy/common';
+import { AddressSpace } from '@canopy/contracts';
 import { ServerConfig } from '@canopy/server';
-import { IsDefined, IsNotEmpty, IsOptional, IsString, Matches, MinLength } from 'class-validator';
+import {
+  IsDefined,
+  IsInt,
+  IsNotEmpty,
+  IsOptional,
+  IsString,
+  Matches,
+  MinLength,
+} from 'class-validator';
 import { parseSimulatedCapacity, type SimulatedCapacity } from '../report/simulated-capacity';
-import { IsDuration, IsSimulatedCapacity, parseDuration } from './cluster-config.validators';
+import {
+  IsDuration,
+  IsSimulatedCapacity,
+  IsSubnetPool,
+  parseDuration,
+} from './cluster-config.validators';
 
 export const CLUSTER_NAME_PATTERN = /^[a-zA-Z0-9-]{1,30}$/;
 
@@ -110,6 +124,14 @@ export class ClusterConfig extends ServerConfig {
   /** How often an instance no worker can take yet is tried again. */
   @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
   CLUSTER_SCHEDULING_RETRY_INTERVAL: string = '5s';
+
+  /** Pool the workers' subnets are cut from (reference §7.1: /26 steps from 10.18.0.0). */
+  @IsSubnetPool()
+  WORKER_SUBNET_POOL: string = AddressSpace.WORKER_SUBNET_POOL_V4;
+
+  /** Prefix length of one worker subnet (its instances' namespace IPs come from it). */
+  @IsInt({ message: 'must be an integer prefix length such as 26' })
+  WORKER_SUBNET_PREFIX: number = AddressSpace.WORKER_SUBNET_PREFIX_V4;
 
   /** BullMQ key prefix, so several clusters (and the root) can share one Redis. */
   @IsString()

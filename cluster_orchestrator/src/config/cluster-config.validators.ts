@@ -1,4 +1,5 @@
 import { ValidateBy, type ValidationOptions } from 'class-validator';
+import { parseSubnetPool } from '../network/worker-subnet.rules';
 import { parseSimulatedCapacity } from '../report/simulated-capacity';
 
 // Messages follow the variable name ("CLUSTER_REPORT_INTERVAL: must be ..."), never the value:
@@ -58,6 +59,31 @@ export function IsSimulatedCapacity(options?: ValidationOptions): PropertyDecora
           return parsed !== undefined && !parsed.ok
             ? parsed.error
             : 'must be a JSON object like {"vcpus":8,"memory":16384,"architecture":"amd64","virtualization":["docker"]}';
+        },
+      },
+    },
+    options,
+  );
+}
+
+/** WORKER_SUBNET_POOL, checked together with WORKER_SUBNET_PREFIX. */
+export function IsSubnetPool(options?: ValidationOptions): PropertyDecorator {
+  return ValidateBy(
+    {
+      name: 'isSubnetPool',
+      validator: {
+        validate: (value: unknown, args) => {
+          const prefix = Number(
+            (args?.object as { WORKER_SUBNET_PREFIX?: unknown }).WORKER_SUBNET_PREFIX,
+          );
+          return typeof value === 'string' && typeof parseSubnetPool(value, prefix) !== 'string';
+        },
+        defaultMessage: (args) => {
+          const prefix = Number(
+            (args?.object as { WORKER_SUBNET_PREFIX?: unknown }).WORKER_SUBNET_PREFIX,
+          );
+          const why = parseSubnetPool(String(args?.value), prefix);
+          return typeof why === 'string' ? why : 'must be an IPv4 CIDR';
         },
       },
     },

@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterConfig } from '../config/cluster-config';
+import { WorkerSubnetService } from '../network/worker-subnet.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { WorkerRepository, type Worker } from './worker.repository';
 import {
@@ -41,6 +42,7 @@ export class WorkerRegistrationService {
     private readonly workers: WorkerRepository,
     private readonly credentials: WorkerCredentialsService,
     private readonly reports: ReportTrigger,
+    private readonly subnets: WorkerSubnetService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerRegistration');
@@ -96,6 +98,16 @@ export class WorkerRegistrationService {
     }
 
     let mqtt: { username: string; password: string };
+    let subnetwork: string;
+    try {
+      subnetwork = await this.subnets.subnetFor(worker.id);
+    } catch (error) {
+      this.logger.error(
+        { workerId: worker.id, error: (error as Error).message },
+        'could not assign a subnet to the worker',
+      );
+      return { ok: false, reason: 'unavailable', message: (error as Error).message };
+    }
     try {
       mqtt = await this.credentials.provision(worker.id);
     } catch (error) {
@@ -121,6 +133,7 @@ export class WorkerRegistrationService {
         ip: dto.ip,
         created,
         capacity,
+        subnetwork,
         keptProposedId: dto.id === worker.id,
       },
       created ? 'worker joined' : 'worker registered again',
@@ -133,6 +146,7 @@ export class WorkerRegistrationService {
         MQTT_BROKER_PORT: String(this.config.workerMqttPort),
         mqtt_username: mqtt.username,
         mqtt_password: mqtt.password,
+        subnetwork,
       },
     };
   }

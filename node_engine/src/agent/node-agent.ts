@@ -290,6 +290,7 @@ export class NodeAgent {
       clusterPort: this.config.cluster_port,
       mqttBrokerPort: result.mqttBrokerPort,
       registeredAt: new Date().toISOString(),
+      ...(result.subnetwork !== undefined ? { subnetwork: result.subnetwork } : {}),
     };
     const credentials: Credentials = {
       nodeId: result.id,
@@ -310,6 +311,7 @@ export class NodeAgent {
     const sameSession =
       previous?.nodeId === result.id &&
       previous.mqttBrokerPort === result.mqttBrokerPort &&
+      previous.subnetwork === result.subnetwork &&
       this.credentials?.mqttUsername === result.mqttUsername &&
       this.credentials?.mqttPassword === result.mqttPassword;
     if (sameSession) return;

@@ -26,6 +26,7 @@ export interface RegistrationClientOptions {
 export interface RegistrationResult {
   id: string;
   mqttBrokerPort: number;
+  subnetwork?: string;
   mqttUsername?: string;
   mqttPassword?: string;
 }
@@ -155,6 +156,7 @@ export class ClusterRegistrationClient {
       };
     }
     const result: RegistrationResult = { id: parsed.value.id, mqttBrokerPort: port };
+    if (parsed.value.subnetwork !== undefined) result.subnetwork = parsed.value.subnetwork;
     if (parsed.value.mqtt_username !== undefined) result.mqttUsername = parsed.value.mqtt_username;
     if (parsed.value.mqtt_password !== undefined) result.mqttPassword = parsed.value.mqtt_password;
     return { ok: true, result };

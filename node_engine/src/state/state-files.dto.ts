@@ -45,6 +45,11 @@ export class IdentityFile {
 
   @IsString()
   registered_at!: string;
+
+  /** CIDR of the worker's subnet (Canopy clusters assign one at registration). */
+  @IsOptional()
+  @IsString()
+  subnetwork?: string;
 }
 
 /** Mode 0600: the broker password is a secret. */

@@ -37,6 +37,8 @@ export interface Identity {
   clusterPort: number;
   mqttBrokerPort: number;
   registeredAt: string;
+  /** The worker's subnet from the cluster (CIDR); absent from clusters that assign none. */
+  subnetwork?: string;
 }
 
 export interface Credentials {
@@ -107,6 +109,7 @@ export class StateStore {
         clusterPort: f.cluster_port,
         mqttBrokerPort: f.mqtt_broker_port,
         registeredAt: f.registered_at,
+        ...(f.subnetwork !== undefined ? { subnetwork: f.subnetwork } : {}),
       },
     };
   }
@@ -120,6 +123,7 @@ export class StateStore {
       cluster_port: identity.clusterPort,
       mqtt_broker_port: identity.mqttBrokerPort,
       registered_at: identity.registeredAt,
+      ...(identity.subnetwork !== undefined ? { subnetwork: identity.subnetwork } : {}),
     };
     return this.writeJson(StateFileName.IDENTITY, file, 0o644);
   }

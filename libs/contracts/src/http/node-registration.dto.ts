@@ -37,4 +37,12 @@ export class NodeRegistrationResponseDto {
   @OptionalField()
   @IsString()
   mqtt_password?: string;
+
+  /**
+   * Canopy: the worker's subnet (CIDR, e.g. `10.18.0.64/26`), kept across re-registrations; its
+   * bridge takes the first address, its instances' namespace IPs the rest.
+   */
+  @OptionalField()
+  @IsString()
+  subnetwork?: string;
 }

@@ -7,6 +7,8 @@ export const AddressSpace = {
   SERVICE_IP_POOL_V4: '10.30.0.0/16',
   /** First worker subnet; each worker gets the next /26. */
   WORKER_SUBNET_BASE_V4: '10.18.0.0',
+  /** The cluster's default pool of worker subnets (1024 × /26). */
+  WORKER_SUBNET_POOL_V4: '10.18.0.0/16',
   WORKER_SUBNET_PREFIX_V4: 26,
   /** Round-robin service IPv6 addresses (`addresses.rr_ip_v6` must be inside). */
   SERVICE_RR_POOL_V6: 'fdff:2000::/21',
