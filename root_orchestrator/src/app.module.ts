@@ -12,6 +12,7 @@ import type { RootConfig } from './config/root-config';
 import { GrpcModule } from './grpc/grpc.module';
 import { HealthModule } from './health/health.module';
 import { InstancesModule } from './instances/instances.module';
+import { NetworkModule } from './network/network.module';
 import { OrganizationsModule } from './organizations/organizations.module';
 import { SchedulingModule } from './scheduling/scheduling.module';
 import { ServicesModule } from './services/services.module';
@@ -42,6 +43,7 @@ export class AppModule {
         ApplicationsModule,
         ServicesModule,
         InstancesModule,
+        NetworkModule,
         SchedulingModule,
         ClustersModule,
         ClusterPlacementModule,

@@ -309,6 +309,12 @@ function validBody(route: RouteName, n: number, ctx: { victimId: string; appId: 
       const sla = slaExample() as unknown as Json;
       const app = (sla['applications'] as Json[])[0] as Json;
       app['application_name'] = `app${n}`;
+      // The example pins rr_ip 10.30.30.30; one address per valid body keeps every valid
+      // createApp acceptable (a taken rr_ip is a 409), so mutations are judged, not the pool.
+      for (const ms of app['microservices'] as Json[]) {
+        const addresses = ms['addresses'] as Json | undefined;
+        if (addresses) addresses['rr_ip'] = `10.30.${200 + Math.floor(n / 250)}.${(n % 250) + 1}`;
+      }
       return sla;
     }
     case 'updateApp':

@@ -29,9 +29,10 @@ export class ApplicationsService {
   /**
    * POST /api/application/: registers every application of the SLA with its microservices and
    * answers the caller's applications (Oakestra's answer). All or nothing: the whole SLA is
-   * validated and checked for conflicts first; services are written before their application
-   * (which lists them), and anything written is removed again if a later write fails, so no
-   * half-registered application is ever left behind. `applicationID` in the SLA is ignored here.
+   * validated and checked for conflicts first; the services' addresses are claimed and the
+   * services written before their application (which lists them), and anything written or claimed
+   * is removed again if a later step fails, so no half-registered application (and no claimed
+   * address) is ever left behind. `applicationID` in the SLA is ignored here.
    */
   async create(principal: Principal, body: unknown): Promise<ApplicationDto[]> {
     requireApplicationProvider(principal);

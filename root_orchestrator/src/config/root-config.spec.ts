@@ -30,6 +30,8 @@ describe(RootConfig.name, () => {
       BULLMQ_PREFIX: 'canopy',
       SCHEDULING_RETRY_INTERVAL: '30s',
       CORS_ORIGINS: '*',
+      SERVICE_IP_POOL: '10.30.0.0/16',
+      INSTANCE_IP_POOL: '10.30.0.0/16',
     });
     expect(config.corsOrigin).toBe('*');
     expect(config.httpBodyLimitBytes).toBe(1024 * 1024);
@@ -92,6 +94,37 @@ describe(RootConfig.name, () => {
     expect(error.message).toBe(
       'MONGO_URL: must be a mongodb:// or mongodb+srv:// URL (got "mongo://root:<redacted>@db:27017")',
     );
+  });
+
+  describe('address pools', () => {
+    it('accepts IPv4 blocks', () => {
+      const config = loadConfig(RootConfig, {
+        ...required,
+        SERVICE_IP_POOL: '10.40.0.0/20',
+        INSTANCE_IP_POOL: '192.168.8.0/30',
+      });
+      expect(config).toMatchObject({
+        SERVICE_IP_POOL: '10.40.0.0/20',
+        INSTANCE_IP_POOL: '192.168.8.0/30',
+      });
+    });
+
+    it('refuses anything else at boot, saying why', () => {
+      const error = configError({
+        ...required,
+        SERVICE_IP_POOL: '10.30.1.0/16',
+        INSTANCE_IP_POOL: 'fdff::/64',
+      });
+      expect(error.message.split('\n').sort()).toEqual([
+        'INSTANCE_IP_POOL: must be an IPv4 block in CIDR notation like 10.30.0.0/16: must be an IPv4 block (got "fdff::/64")',
+        'SERVICE_IP_POOL: must be an IPv4 block in CIDR notation like 10.30.0.0/16: host bits must be zero (did you mean 10.30.0.0/16?) (got "10.30.1.0/16")',
+      ]);
+      for (const bad of ['10.30.0.0', '10.30.0.0/31', '10.30.0.300/16', 'any']) {
+        expect(configError({ ...required, SERVICE_IP_POOL: bad }).message).toMatch(
+          /^SERVICE_IP_POOL: must be an IPv4 block/,
+        );
+      }
+    });
   });
 
   describe('auth settings', () => {

@@ -1,8 +1,9 @@
 import { IsBindHost, IsListenPort } from '@canopy/common';
-import { MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '@canopy/contracts';
+import { AddressSpace, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '@canopy/contracts';
 import { ServerConfig } from '@canopy/server';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { IsPemOrFile, RequiresAlso } from '@canopy/common';
+import { IsAddressPool } from '../network/address-pool.validator';
 import {
   IsBullPrefix,
   IsCorsOrigins,
@@ -114,6 +115,19 @@ export class RootConfig extends ServerConfig {
   @IsString()
   @MinLength(20, { message: 'must be at least 20 characters' })
   ROOT_BOOTSTRAP_CLUSTER_TOKEN?: string;
+
+  // --- Network (semantic addresses; workers must route the same blocks) ---
+
+  /**
+   * IPv4 block the round-robin and closest ServiceIPs are allocated from; an SLA's
+   * `addresses.rr_ip` / `closest_ip` must lie inside it. Oakestra's 10.30.0.0/16 by default.
+   */
+  @IsAddressPool(4)
+  SERVICE_IP_POOL: string = AddressSpace.SERVICE_IP_POOL_V4;
+
+  /** IPv4 block InstanceIPs are allocated from (Oakestra shares one block with ServiceIPs). */
+  @IsAddressPool(4)
+  INSTANCE_IP_POOL: string = AddressSpace.SERVICE_IP_POOL_V4;
 
   protected get defaultMongoDatabase(): string {
     return 'canopy_root';

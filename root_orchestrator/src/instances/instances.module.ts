@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { AuthModule } from '../auth/auth.module';
 import { ClusterSessionModule } from '../cluster-session/cluster-session.module';
+import { NetworkAddressesModule } from '../network/network-addresses.module';
 import { SchedulingModule } from '../scheduling/scheduling.module';
 import { ServicesDataModule } from '../services/services-data.module';
 import { ServicesModule } from '../services/services.module';
@@ -8,7 +9,14 @@ import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
 
 @Module({
-  imports: [AuthModule, ServicesModule, ServicesDataModule, SchedulingModule, ClusterSessionModule],
+  imports: [
+    AuthModule,
+    ServicesModule,
+    ServicesDataModule,
+    SchedulingModule,
+    ClusterSessionModule,
+    NetworkAddressesModule,
+  ],
   controllers: [InstancesController],
   providers: [InstancesService],
 })

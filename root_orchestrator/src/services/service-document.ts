@@ -5,6 +5,7 @@ import {
   toStoredVirtualization,
 } from '@canopy/contracts';
 import { getMetadataStorage } from 'class-validator';
+import type { ServiceAddresses } from '../network/network-address.model';
 
 /** The application fields a service document copies (Oakestra's `generate_db_structure`). */
 export interface ServiceParent {
@@ -16,8 +17,11 @@ export interface ServiceParent {
 /** SLA-only keys that are not stored: `microserviceID` is replaced, `vcpu` folded into `vcpus`. */
 const NOT_STORED = new Set(['microserviceID', 'vcpu']);
 
-/** Fields derived from the spec (recomputed when the spec changes). */
-const DERIVED_SPEC_FIELDS = ['image', 'virtualization', 'RR_ip', 'RR_ip_v6'] as const;
+/**
+ * Fields derived from the spec (recomputed when the spec changes). Not `RR_ip`/`RR_ip_v6`: those
+ * are the service's claimed addresses (network/), fixed at registration.
+ */
+const DERIVED_SPEC_FIELDS = ['image', 'virtualization'] as const;
 
 /**
  * Every top-level key an SLA microservice may carry (from its validation metadata), i.e. what
@@ -38,8 +42,8 @@ export const SERVICE_SPEC_FIELDS: readonly string[] = [
  * The job document of a new service (reference §1.5 step 2): the validated SLA microservice
  * (defaults applied) plus `microserviceID`, `applicationID`, `app_name`, `app_ns`,
  * `service_name`, `service_ns`, `job_name`, `image` (= code), `virtualization` (container →
- * docker), `RR_ip`/`RR_ip_v6` (from `addresses`), `next_instance_progressive_number` 0 and an
- * empty `instance_list`.
+ * docker), `next_instance_progressive_number` 0 and an empty `instance_list`. The addresses
+ * (`RR_ip`, `RR_ip_v6`, `service_ip_list`) are added by {@link withAddresses} once claimed.
  */
 export function buildServiceDocument(
   parent: ServiceParent,
@@ -81,10 +85,19 @@ export function specDocument(microservice: SlaMicroserviceDto): Record<string, u
     ...plain,
     image: microservice.code,
     virtualization: toStoredVirtualization(microservice.virtualization),
-    ...(microservice.addresses?.rr_ip !== undefined ? { RR_ip: microservice.addresses.rr_ip } : {}),
-    ...(microservice.addresses?.rr_ip_v6 !== undefined
-      ? { RR_ip_v6: microservice.addresses.rr_ip_v6 }
-      : {}),
+  };
+}
+
+/** The job document with the service's claimed addresses (Oakestra's `RR_ip`, `service_ip_list`). */
+export function withAddresses(
+  document: Record<string, unknown>,
+  addresses: ServiceAddresses,
+): Record<string, unknown> {
+  return {
+    ...document,
+    RR_ip: addresses.RR_ip,
+    ...(addresses.RR_ip_v6 !== undefined ? { RR_ip_v6: addresses.RR_ip_v6 } : {}),
+    service_ip_list: addresses.service_ip_list,
   };
 }
 

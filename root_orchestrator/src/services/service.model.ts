@@ -1,3 +1,5 @@
+import type { SlaAddressesDto } from '@canopy/contracts';
+
 /** One instance of a service (Oakestra's instance record; more fields arrive with clusters). */
 export interface InstanceRecord {
   instance_number: number;
@@ -26,10 +28,17 @@ export interface StoredService {
   document: Record<string, unknown>;
 }
 
-/** A service about to be inserted: its id and job document. */
+/**
+ * A service about to be inserted: its id and job document (without its addresses, which are
+ * claimed right before the insert), where it sits in the request (for error paths) and the
+ * addresses its SLA asks for.
+ */
 export interface PlannedService {
   id: string;
   document: Record<string, unknown>;
+  /** e.g. `applications[0].microservices[1]`. */
+  path: string;
+  addresses?: SlaAddressesDto | undefined;
 }
 
 /** A change to a service's instances, applied by compare-and-set (see ServiceRepository). */

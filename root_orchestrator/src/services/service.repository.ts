@@ -63,6 +63,43 @@ export class ServiceRepository implements OnModuleInit {
     return docs.map(toStoredService);
   }
 
+  async findByIds(ids: readonly string[]): Promise<StoredService[]> {
+    const valid = ids.filter(isObjectIdHex);
+    if (valid.length === 0) return [];
+    const docs = await this.model
+      .find({ _id: { $in: valid } })
+      .lean<ServiceDocument[]>()
+      .exec();
+    return docs.map(toStoredService);
+  }
+
+  async findByJobName(jobName: string): Promise<StoredService | null> {
+    const doc = await this.model.findOne({ job_name: jobName }).lean<ServiceDocument>().exec();
+    return doc ? toStoredService(doc) : null;
+  }
+
+  /**
+   * The service holding `address` (canonical text) as a ServiceIP or one of its instances'
+   * InstanceIP (Oakestra's lookup order: service addresses first).
+   */
+  async findByAddress(address: string): Promise<StoredService | null> {
+    for (const field of [
+      'service_ip_list.Address',
+      'service_ip_list.Address_v6',
+      'RR_ip',
+      'RR_ip_v6',
+      'instance_list.instance_ip',
+      'instance_list.instance_ip_v6',
+    ]) {
+      const doc = await this.model
+        .findOne({ [field]: address })
+        .lean<ServiceDocument>()
+        .exec();
+      if (doc) return toStoredService(doc);
+    }
+    return null;
+  }
+
   async list(): Promise<StoredService[]> {
     const docs = await this.model.find().sort({ _id: 1 }).lean<ServiceDocument[]>().exec();
     return docs.map(toStoredService);

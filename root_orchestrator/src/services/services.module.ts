@@ -2,6 +2,7 @@ import { Module } from '@nestjs/common';
 import { ApplicationsDataModule } from '../applications/applications-data.module';
 import { AuthModule } from '../auth/auth.module';
 import { ClusterSessionModule } from '../cluster-session/cluster-session.module';
+import { NetworkAddressesModule } from '../network/network-addresses.module';
 import { SchedulingModule } from '../scheduling/scheduling.module';
 import { ServicesController } from './services.controller';
 import { ServicesDataModule } from './services-data.module';
@@ -14,6 +15,7 @@ import { ServicesService } from './services.service';
     ApplicationsDataModule,
     SchedulingModule,
     ClusterSessionModule,
+    NetworkAddressesModule,
   ],
   controllers: [ServicesController],
   providers: [ServicesService],

@@ -19,6 +19,7 @@ import {
 } from '../common/errors/domain-errors';
 import { ClusterCommandsService } from '../cluster-session/cluster-commands.service';
 import { generationOf } from '../clusters/instance-assignment';
+import { NetworkAddressesService } from '../network/network-addresses.service';
 import { SchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import {
   buildServiceDocument,
@@ -26,6 +27,7 @@ import {
   type ServiceParent,
   specChanges,
   specDocument,
+  withAddresses,
 } from './service-document';
 import type { PlannedService, StoredService } from './service.model';
 import { toServiceDto } from './service.presenter';
@@ -58,6 +60,7 @@ export class ServicesService {
     private readonly applications: ApplicationRepository,
     private readonly queue: SchedulingQueue,
     private readonly commands: ClusterCommandsService,
+    private readonly network: NetworkAddressesService,
   ) {}
 
   // ------------------------------------------------------------------ visibility
@@ -106,8 +109,9 @@ export class ServicesService {
 
   /**
    * POST /api/service/: adds the SLA's microservices to the existing application
-   * `applications[0].applicationID`. All or nothing: validated as a whole first, then written;
-   * if attaching them to the application fails, they are removed again.
+   * `applications[0].applicationID`. All or nothing: validated as a whole first, then their
+   * addresses claimed and the services written; if attaching them to the application fails, they
+   * are removed again and their addresses released.
    */
   async addToApplication(principal: Principal, body: unknown): Promise<ServiceDeploymentResultDto> {
     requireApplicationProvider(principal);
@@ -139,7 +143,7 @@ export class ServicesService {
     await this.insertPlanned(planned);
     const ids = planned.map((p) => p.id);
     if (!(await this.applications.pushMicroservices(app.id, ids))) {
-      await this.services.deleteByIds(ids); // the application was deleted meanwhile
+      await this.deletePlanned(planned); // the application was deleted meanwhile
       throw new NotFoundError(APPLICATION_NOT_FOUND);
     }
     return {
@@ -175,6 +179,7 @@ export class ServicesService {
         renamed.map((field) => ({ path: field, message: `${field} must stay ${service[field]}` })),
       );
     }
+    this.network.checkUpdate(service.document, microservice.addresses);
     const { set, unset } = specChanges(service.document, specDocument(microservice));
     const updated = await this.services.updateFields(service.id, set, unset);
     if (!updated) throw new NotFoundError(SERVICE_NOT_FOUND);
@@ -200,35 +205,52 @@ export class ServicesService {
   // ------------------------------------------------------------------ shared with applications
 
   /**
-   * Job documents for these microservices of `parent`, after checking that their job names are
-   * unique in the request and free in the database (409 with the SLA paths otherwise).
+   * Job documents for these microservices of `parent`, after checking that the addresses they
+   * request are usable (422 with the SLA paths) and that their job names are unique in the
+   * request and free in the database (409 with the SLA paths otherwise). Writes nothing.
    */
   async planServices(
     parent: ServiceParent,
     microservices: readonly LocatedMicroservice[],
   ): Promise<PlannedService[]> {
+    this.network.checkRequested(
+      microservices.map(({ microservice, path }) => ({ path, addresses: microservice.addresses })),
+    );
     const planned = microservices.map(({ microservice, path }) => {
       const id = this.services.newId();
       return {
         id,
-        path: `${path}.microservice_name`,
+        path,
+        namePath: `${path}.microservice_name`,
         jobName: jobNameOf(parent, microservice),
         document: buildServiceDocument(parent, microservice, id),
+        addresses: microservice.addresses,
       };
     });
     assertJobNamesFree(
-      planned,
+      planned.map(({ namePath, jobName }) => ({ path: namePath, jobName })),
       await this.services.existingJobNames(planned.map((p) => p.jobName)),
     );
-    return planned.map(({ id, document }) => ({ id, document }));
+    return planned.map(({ id, document, path, addresses }) => ({ id, document, path, addresses }));
   }
 
-  /** Inserts planned services; on failure removes whatever part was written, then rethrows. */
+  /**
+   * Claims the planned services' addresses (all or nothing, see NetworkAddressesService), then
+   * inserts the services with them; on failure removes whatever part was written and releases
+   * the addresses, then rethrows.
+   */
   async insertPlanned(planned: readonly PlannedService[]): Promise<void> {
+    const addresses = await this.network.allocateForServices(
+      planned.map((p) => ({ serviceId: p.id, path: p.path, addresses: p.addresses })),
+    );
+    const addressed = planned.map((p) => {
+      const claimed = addresses.get(p.id);
+      return claimed ? { ...p, document: withAddresses(p.document, claimed) } : p;
+    });
     try {
-      await this.services.insertMany(planned);
+      await this.services.insertMany(addressed);
     } catch (error) {
-      await this.services.deleteByIds(planned.map((p) => p.id));
+      await this.deletePlanned(planned);
       throw error;
     }
   }
@@ -248,14 +270,21 @@ export class ServicesService {
       );
     }
     await this.services.deleteByIds(services.map((s) => s.id));
+    // Only once the services are gone: an address must never be free while a service holds it.
+    await this.network.releaseServices(services.map((s) => s.id));
     for (const service of services) {
       this.commands.undeployRemoved(service.id, service.instance_list, true);
     }
   }
 
-  /** Removes services that were inserted moments ago (no instances, no jobs yet). */
+  /**
+   * Removes services that were inserted moments ago (no instances, no jobs yet), then releases
+   * their addresses.
+   */
   async deletePlanned(planned: readonly PlannedService[]): Promise<void> {
-    await this.services.deleteByIds(planned.map((p) => p.id));
+    const ids = planned.map((p) => p.id);
+    await this.services.deleteByIds(ids);
+    await this.network.releaseServices(ids);
   }
 
   /**

@@ -45,6 +45,18 @@ export const RootRoute = {
   SERVICE_INSTANCE: '/api/service/:serviceid/instance',
   /** DELETE (owner, Admin): remove instance n (`-1`: all). */
   SERVICE_INSTANCE_NUMBER: '/api/service/:serviceid/instance/:instance_number',
+  /**
+   * Oakestra's public netinfo routes (root service manager, reference §2), served by the root.
+   * GET: the next free ServiceIP(s), NOT reserved; `?v=4|6` (both when absent) →
+   * `{available_service_ips: [{Address, Address_v6, IpType: "IPv4"|"IPv6"}]}`.
+   */
+  NETINFO_AVAILABLE_IP: '/api/pubnet/service/netinfo/available-ip',
+  /** GET: as NETINFO_AVAILABLE_IP, the next `x` free ServiceIPs. */
+  NETINFO_AVAILABLE_IPS: '/api/pubnet/service/netinfo/available-ip/:x',
+  /** GET: a service's netinfo by ServiceIP or InstanceIP (`10.30.0.1` or `10_30_0_1`). */
+  NETINFO_SERVICE_BY_IP: '/api/pubnet/service/netinfo/ip/:service_ip',
+  /** GET: a service's netinfo by job name (`app.ns.svc.ns` or `app_ns_svc_ns`). */
+  NETINFO_SERVICE_BY_NAME: '/api/pubnet/service/netinfo/:service_name',
   /** Swagger UI and the OpenAPI document. */
   DOCS: '/api/docs',
   DOCS_JSON: '/api/docs-json',
