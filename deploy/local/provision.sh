@@ -78,7 +78,7 @@ info "node $node_version"
 # ---------------------------------------------------------------------------------------
 step packages "Debian packages"
 apt_ensure ca-certificates openssl docker.io redis-server mosquitto mosquitto-clients \
-  wireguard-go wireguard-tools nftables iproute2 iperf3 busybox-static
+  wireguard-go wireguard-tools nftables iproute2 iperf3 busybox-static tcpdump iptables util-linux
 if [[ $WITH_REGISTRY == 1 ]]; then apt_ensure docker-registry; fi
 
 # ---------------------------------------------------------------------------------------
