@@ -257,7 +257,13 @@ describe('cluster scheduler: placement with atomic reservations (real FerretDB, 
         deletesTo(w)
           .slice(deletesBefore[w.id])
           .map((m) => m.body),
-      ).toEqual([{ job_name: jobName, instance_number: v.instance_number, generation: 0 }]);
+      ).toEqual([
+        expect.objectContaining({
+          job_name: jobName,
+          instance_number: v.instance_number,
+          generation: 0,
+        }),
+      ]);
     }
 
     // The freed space is taken by two of the waiting instances within a few retry intervals.
@@ -270,7 +276,8 @@ describe('cluster scheduler: placement with atomic reservations (real FerretDB, 
       5_000,
       'two waiting instances to be placed',
     );
-    expect(Date.now() - started).toBeLessThan(3_000);
+    // Only the delayed-job retry can place them (the reconciler is stopped): a few 300 ms rounds.
+    expect(Date.now() - started).toBeLessThan(1_500);
     await sleep(1_000);
 
     const all = await mine();
@@ -460,7 +467,7 @@ describe('cluster scheduler: placement with atomic reservations (real FerretDB, 
       5_000,
       'the control/delete of the finished one_shot',
     );
-    expect(deletesTo(w1)[deletesBefore]?.body).toEqual({
+    expect(deletesTo(w1)[deletesBefore]?.body).toMatchObject({
       job_name: oneShotJob,
       instance_number: 0,
       generation: 0,

@@ -20,7 +20,7 @@ import { ReportTrigger } from '../report/report-trigger';
 import { RELEASES_RESERVATION } from '../scheduling/worker-placement.rules';
 import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
 import { WorkerRepository } from './worker.repository';
-import { capacityOf, LinkStatus, workerFactsOf } from './worker.rules';
+import { capacityOf, informationUpdateOf, LinkStatus } from './worker.rules';
 
 /** How often a worker this cluster does not know is looked up in the broker. */
 const UNKNOWN_WORKER_CHECK_INTERVAL_MS = 30_000;
@@ -112,7 +112,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     const worker = await this.workers.findById(workerId);
     if (worker === null) return this.unknownWorker(workerId);
     const info = result.value;
-    await this.workers.recordFacts(workerId, workerFactsOf(info, worker.host));
+    await this.workers.recordInformation(workerId, informationUpdateOf(info));
     if (worker.link_status === LinkStatus.OFFLINE) {
       await this.workers.setLinkStatus(workerId, LinkStatus.ONLINE);
       this.reports.request();

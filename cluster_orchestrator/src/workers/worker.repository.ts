@@ -1,6 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
+import type { WorkerFactsPatch } from './worker.rules';
 import { type ResourceTriple, WorkerRecord } from './worker.schema';
 
 export interface Worker {
@@ -103,6 +104,18 @@ export class WorkerRepository implements OnModuleInit {
     const result = await this.model
       .updateOne({ _id: id }, { $set: { ...facts, ...extra, last_seen: new Date() } })
       .exec();
+    return result.matchedCount > 0;
+  }
+
+  /**
+   * Applies an `information` report: the fields it carries, each fact key by key, and marks the
+   * worker seen now. Never touches capacity or free.
+   */
+  async recordInformation(id: string, patch: WorkerFactsPatch): Promise<boolean> {
+    const { factsPatch, ...fields } = patch;
+    const set: Record<string, unknown> = { ...fields, last_seen: new Date() };
+    for (const [key, value] of Object.entries(factsPatch)) set[`facts.${key}`] = value;
+    const result = await this.model.updateOne({ _id: id }, { $set: set }).exec();
     return result.matchedCount > 0;
   }
 

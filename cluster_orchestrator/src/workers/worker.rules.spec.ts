@@ -3,6 +3,7 @@ import type { Worker } from './worker.repository';
 import {
   acceptableProposedId,
   capacityOf,
+  informationUpdateOf,
   isWorkerActive,
   joinTokenMatches,
   toCandidate,
@@ -85,6 +86,29 @@ describe('worker rules', () => {
       labels: { zone: 'a' },
     });
     expect(JSON.stringify(facts)).not.toContain('secret-token-value');
+  });
+
+  it('an information report changes only the fields it carries (Oakestra sends a subset)', () => {
+    const partial = informationUpdateOf(
+      dto(CanopyNodeInfoDto, { cpu_percent: 12.5, memory_percent: 10, memory: 9000 }),
+    );
+    expect(partial).toEqual({
+      factsPatch: { cpu_percent: 12.5, memory_percent: 10, memory: 9000 },
+    });
+    const full = informationUpdateOf(
+      dto(CanopyNodeInfoDto, {
+        ip: '198.18.0.2',
+        architecture: 'aarch64',
+        virtualization: ['container'],
+        labels: {},
+      }),
+    );
+    expect(full).toMatchObject({
+      ip: '198.18.0.2',
+      architecture: 'arm64',
+      virtualization: ['docker'],
+      labels: {},
+    });
   });
 
   it('is active while online and heard from within the timeout', () => {

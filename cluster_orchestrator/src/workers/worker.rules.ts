@@ -45,6 +45,38 @@ export function workerFactsOf(dto: FactsDto, host: string): WorkerFacts {
 }
 
 /**
+ * What an `information` report changes: only the fields it carries. Oakestra's report is the
+ * dynamic subset of the node facts (reference §5.2, a PATCH), so an absent field keeps its
+ * registered value instead of being wiped (which would, e.g., drop the worker's runtimes and
+ * make it unschedulable). `factsPatch` holds the reported facts, merged key by key.
+ */
+export function informationUpdateOf(dto: CanopyNodeInfoDto): WorkerFactsPatch {
+  const reported = JSON.parse(JSON.stringify(dto)) as Record<string, unknown>;
+  delete reported['host']; // the worker's name is fixed at registration
+  return {
+    ...(dto.ip !== undefined ? { ip: dto.ip } : {}),
+    ...(dto.port !== undefined ? { port: dto.port } : {}),
+    ...(dto.architecture !== undefined
+      ? { architecture: normalizeArchitecture(dto.architecture) }
+      : {}),
+    ...(dto.virtualization !== undefined
+      ? { virtualization: [...new Set(dto.virtualization.map(toStoredVirtualization))] }
+      : {}),
+    ...(dto.labels !== undefined ? { labels: dto.labels } : {}),
+    factsPatch: reported,
+  };
+}
+
+export interface WorkerFactsPatch {
+  ip?: string;
+  port?: string;
+  architecture?: string;
+  virtualization?: string[];
+  labels?: Record<string, string>;
+  factsPatch: Record<string, unknown>;
+}
+
+/**
  * What the worker offers to reservations: Canopy's allocatable amounts, or for a worker that
  * does not send them (an Oakestra node engine) its cores and the memory available when it
  * registered. Undefined when an `information` report carries no allocatable amounts: an

@@ -1,14 +1,15 @@
 import { loadConfig } from '@canopy/common';
 import { ClusterRoute, MqttTopics, QueueName } from '@canopy/contracts';
+import type { Ack } from '@canopy/contracts/grpc';
 import { loadLocalServices, uniqueName, type LocalServices } from '@canopy/testing';
 import { getQueueToken } from '@nestjs/bullmq';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { Queue } from 'bullmq';
-import type { Connection } from 'mongoose';
+import { Redis } from 'ioredis';
+import { createConnection, type Connection } from 'mongoose';
 import { connectAsync, type IClientOptions, type MqttClient } from 'mqtt';
 import request from 'supertest';
-import type { Ack } from '@canopy/contracts/grpc';
 import { WorkerCredentialsService } from '../../broker/worker-credentials.service';
 import { InstanceCommandsService } from '../../instances/instance-commands.service';
 import { ClusterConfig } from '../../config/cluster-config';
@@ -317,12 +318,10 @@ export class WorkerClusterHarness {
   }
 
   async instance(serviceId: string, instanceNumber: number): Promise<StoredInstance | null> {
-    return (await this.db()
-      .collection('instances')
-      .findOne({
-        service_id: serviceId,
-        instance_number: instanceNumber,
-      })) as StoredInstance | null;
+    return (await this.db().collection('instances').findOne({
+      service_id: serviceId,
+      instance_number: instanceNumber,
+    })) as StoredInstance | null;
   }
 
   /** Raw documents of a collection, sorted by _id (for before/after comparisons). */
@@ -336,8 +335,9 @@ export class WorkerClusterHarness {
 
   /**
    * Publishes an invalid payload as the admin on `nodes/<throwaway>/information` and waits until
-   * the cluster has counted it and handled everything before it. Messages published earlier by
-   * `client` (awaited with QoS 1) were received by the broker first, so they were handled first.
+   * the cluster has counted it and handled everything before it. Messages published earlier (by
+   * any client, each awaited with QoS 1) reached the broker first, and the cluster handles what
+   * it receives one at a time in arrival order, so they have been handled too.
    */
   async barrier(): Promise<void> {
     const before = this.messages.rejected;
@@ -357,13 +357,42 @@ export class WorkerClusterHarness {
     if (!this.appRef) return;
     const credentials = this.appRef.get(WorkerCredentialsService);
     for (const id of this.provisioned) await credentials.revoke(id).catch(() => undefined);
-    // The queue's keys live under this cluster's unique prefix: leave nothing behind in Redis.
     await this.appRef
       .get<Queue>(getQueueToken(QueueName.CLUSTER_SCHEDULING))
       .obliterate({ force: true })
       .catch(() => undefined);
-    await this.db().dropDatabase();
+    const database = this.db().db?.databaseName ?? this.config.mongoDatabase;
     await this.appRef.close();
     this.appRef = undefined;
+    // Dropped after the app stopped: a placement still running could otherwise recreate it.
+    const connection = await createConnection(this.config.MONGO_URL, {
+      dbName: database,
+    }).asPromise();
+    try {
+      await connection.dropDatabase();
+    } finally {
+      await connection.close();
+    }
+    await this.deleteQueueKeys();
+  }
+
+  /** The queue's keys live under this cluster's unique prefix: leave nothing behind in Redis. */
+  private async deleteQueueKeys(): Promise<void> {
+    const redis = new Redis(this.services.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await redis.connect();
+      const keys: string[] = [];
+      let cursor = '0';
+      do {
+        const [next, batch] = await redis.scan(cursor, 'MATCH', `${this.config.bullmqPrefix}:*`);
+        cursor = next;
+        keys.push(...batch);
+      } while (cursor !== '0');
+      if (keys.length > 0) await redis.del(...keys);
+    } catch {
+      // best effort
+    } finally {
+      redis.disconnect();
+    }
   }
 }
