@@ -2,6 +2,8 @@ import {
   ClusterProcess,
   deployApplication,
   eventually,
+  heldByClusterStatus,
+  isHeldByCluster,
   instanceOf,
   type Json,
   microservice,
@@ -77,8 +79,8 @@ describe('root scheduler over two real clusters', () => {
   async function placedOn(serviceId: string, n: number): Promise<Json> {
     return eventually(async () => {
       const i = await instanceOf(root, serviceId, n);
-      return i && i['status'] === 'CLUSTER_SCHEDULED' ? i : undefined;
-    }, `instance ${serviceId}/${n} CLUSTER_SCHEDULED`);
+      return i && isHeldByCluster(i) ? i : undefined;
+    }, `instance ${serviceId}/${n} held by a cluster`);
   }
 
   // In this order: best fit sends `small` to the tighter cluster (berlin) before munich fills up.
@@ -177,9 +179,7 @@ describe('root scheduler over two real clusters', () => {
     const moved = await eventually(
       async () => {
         const i = await instanceOf(root, small, 0);
-        return i && i['status'] === 'CLUSTER_SCHEDULED' && i['cluster_id'] === ids.munich
-          ? i
-          : undefined;
+        return i && isHeldByCluster(i) && i['cluster_id'] === ids.munich ? i : undefined;
       },
       'small moved to munich',
       20_000,
@@ -219,7 +219,7 @@ describe('root scheduler over two real clusters', () => {
     expect(await berlin.instanceKeys()).not.toContain(`${small}/0`);
     const instance = await instanceOf(root, direct, 0);
     expect(instance).toMatchObject({
-      status: 'CLUSTER_SCHEDULED',
+      status: heldByClusterStatus(),
       cluster_id: ids.berlin,
       generation: 1,
     });

@@ -314,3 +314,22 @@ export async function instanceOf(
   if (res.status !== 200) return undefined;
   return ((res.body as Json)['instance_list'] as Json[]).find((i) => i['instance_number'] === n);
 }
+
+/**
+ * Statuses of an instance the root placed on a cluster, as far as these specs go: their clusters
+ * have no workers (only CLUSTER_SIMULATED_CAPACITY), so after CLUSTER_SCHEDULED the cluster's
+ * scheduler reports NO_QUALIFIED_WORKER_FOUND. Either means "held by that cluster".
+ */
+export const HELD_BY_CLUSTER: readonly string[] = [
+  'CLUSTER_SCHEDULED',
+  'NO_QUALIFIED_WORKER_FOUND',
+  'NO_WORKER_CAPACITY',
+];
+
+export function isHeldByCluster(instance: Json | undefined): boolean {
+  return instance !== undefined && HELD_BY_CLUSTER.includes(String(instance['status']));
+}
+
+/** Matcher for an instance status that means "held by its cluster". */
+export const heldByClusterStatus = (): unknown =>
+  expect.stringMatching(`^(${HELD_BY_CLUSTER.join('|')})$`);

@@ -2,6 +2,8 @@ import {
   ClusterProcess,
   deployApplication,
   eventually,
+  heldByClusterStatus,
+  isHeldByCluster,
   http,
   instanceOf,
   type Json,
@@ -73,7 +75,7 @@ describe('root outage', () => {
       for (let n = 0; n < 3; n++) {
         const instance = await eventually(async () => {
           const inst = await instanceOf(root, id, n);
-          return inst && inst['status'] === 'CLUSTER_SCHEDULED' ? inst : undefined;
+          return inst && isHeldByCluster(inst) ? inst : undefined;
         }, `${id}/${n} placed`);
         placed.set(`${id}/${n}`, instance['cluster_id'] as string);
       }
@@ -121,7 +123,7 @@ describe('root outage', () => {
     for (const [key, clusterId] of placed) {
       const [serviceId, n] = key.split('/') as [string, string];
       expect(await instanceOf(root, serviceId, Number(n))).toMatchObject({
-        status: 'CLUSTER_SCHEDULED',
+        status: heldByClusterStatus(),
         cluster_id: clusterId,
       });
     }
