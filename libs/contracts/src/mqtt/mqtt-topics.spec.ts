@@ -104,6 +104,7 @@ describe('MQTT topics', () => {
     expect(MqttSubscriptions.netManager(NODE)).toEqual([
       `nodes/${NODE}/net/subnetwork/result`,
       `nodes/${NODE}/net/tablequery/result`,
+      `nodes/${NODE}/net/peers`,
     ]);
     expect(nodeEngineClientId(NODE)).toBe(`${NODE}-ne`);
   });

@@ -44,6 +44,8 @@ export const NodeTopic = {
   NET_SERVICE_UNDEPLOYED: 'net/service/undeployed',
   /** NM->CSM: the worker no longer needs a service's table. */
   NET_INTEREST_REMOVE: 'net/interest/remove',
+  /** Canopy, C->W retained: the worker's tunnel peers (NetPeersDto). */
+  NET_PEERS: 'net/peers',
 } as const;
 export type NodeTopicKind = (typeof NodeTopic)[keyof typeof NodeTopic];
 
@@ -106,6 +108,7 @@ export const MqttTopics = {
     nodeTopic(nodeId, NodeTopic.NET_SERVICE_ADDRESS_CHANGED),
   netServiceUndeployed: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_SERVICE_UNDEPLOYED),
   netInterestRemove: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_INTEREST_REMOVE),
+  netPeers: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_PEERS),
   jobUpdatesAvailable: (jobName: string) => jobUpdatesTopic(jobName),
 } as const;
 
@@ -130,6 +133,7 @@ export const MqttSubscriptions = {
   netManager: (nodeId: string): string[] => [
     MqttTopics.netSubnetworkResult(nodeId),
     MqttTopics.netTableQueryResult(nodeId),
+    MqttTopics.netPeers(nodeId),
   ],
 } as const;
 

@@ -104,6 +104,14 @@ export class ControlDeployDto {
   @OptionalField()
   @IsNonNegativeInt()
   generation?: number;
+
+  /**
+   * Canopy: the instance's InstanceIP (allocated by the root); the worker's net manager gives it
+   * to the instance next to its namespace IP. Absent when the root allocated none.
+   */
+  @OptionalField()
+  @IsString()
+  instance_ip?: string;
 }
 
 /** `nodes/<id>/control/delete`: remove one instance. */

@@ -3,6 +3,7 @@ import { parsePayload } from '../parse-payload';
 import {
   JobUpdatesAvailableDto,
   NetInterestRemoveDto,
+  NetPeersDto,
   NetServiceAddressChangedDto,
   NetServiceDeployedDto,
   NetServiceUndeployedDto,
@@ -98,6 +99,29 @@ describe('net payloads', () => {
     ['job updates with an unknown type', JobUpdatesAvailableDto, { type: 'CHANGED' }, 'type'],
   ])('rejects a %s', (_description, dto, body, path) => {
     const result = parsePayload(dto, JSON.stringify(body));
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toContain(path);
+  });
+});
+
+describe('NetPeersDto (Canopy, nodes/<id>/net/peers)', () => {
+  const key = 'yAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+  const peer = { id: 'w2', subnet: '10.18.0.64/26', endpoint: '198.18.0.2', port: 50103 };
+
+  it('accepts a peer list with and without WireGuard keys', () => {
+    const body = { revision: 3, peers: [{ ...peer, public_key: key }, peer] };
+    expect(parsePayload(NetPeersDto, JSON.stringify(body), { forbidUnknown: true })).toMatchObject({
+      ok: true,
+      value: body,
+    });
+  });
+
+  it.each([
+    [{ revision: -1, peers: [] }, 'revision'],
+    [{ revision: 1, peers: [{ ...peer, port: 0 }] }, 'peers[0].port'],
+    [{ revision: 1, peers: [{ ...peer, public_key: 'not-a-key' }] }, 'peers[0].public_key'],
+    [{ revision: 1, peers: 'x' }, 'peers'],
+  ])('rejects %j', (body, path) => {
+    const result = parsePayload(NetPeersDto, JSON.stringify(body));
     expect(result.ok ? [] : result.errors.map((e) => e.path)).toContain(path);
   });
 });

@@ -1,4 +1,4 @@
-import { IsDefined, IsIn, IsString } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsNonNegativeInt, NestedArray, OptionalField } from '../../validation/validators';
 
 // Payloads between a worker's net manager (NM) and the cluster network manager (CSM),
@@ -38,7 +38,7 @@ export class NetTableQueryRequestDto {
   sip?: string;
 }
 
-export const ServiceIpType = { RR: 'RR', INSTANCE_IP: 'instance_ip' } as const;
+export const ServiceIpType = { RR: 'RR', CLOSEST: 'closest', INSTANCE_IP: 'instance_ip' } as const;
 export type ServiceIpType = (typeof ServiceIpType)[keyof typeof ServiceIpType];
 
 export class ServiceIpDto {
@@ -191,4 +191,58 @@ export class JobUpdatesAvailableDto {
   @IsDefined()
   @IsIn(Object.values(JobUpdateType))
   type!: JobUpdateType;
+}
+
+/** Tunnel backends a worker can run (worker config `network.backend`). */
+export const TunnelBackend = { WIREGUARD: 'wireguard', VXLAN: 'vxlan' } as const;
+export type TunnelBackend = (typeof TunnelBackend)[keyof typeof TunnelBackend];
+
+/** A WireGuard public key: 32 bytes, standard base64 (44 characters ending in `=`). */
+export const WIREGUARD_KEY_PATTERN = /^[A-Za-z0-9+/]{42}[AEIMQUYcgkosw480]=$/;
+
+/** One other worker of the cluster, as a tunnel peer. */
+export class NetPeerDto {
+  /** Worker id. */
+  @IsDefined()
+  @IsString()
+  id!: string;
+
+  /** The peer's subnet (CIDR), routed through the tunnel. */
+  @IsDefined()
+  @IsString()
+  subnet!: string;
+
+  /** The peer's underlay address (its `ip` fact). */
+  @IsDefined()
+  @IsString()
+  endpoint!: string;
+
+  /** The peer's tunnel port (UDP). */
+  @IsDefined()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  port!: number;
+
+  /** The peer's WireGuard public key; absent for VXLAN-only peers. */
+  @OptionalField()
+  @IsString()
+  @Matches(WIREGUARD_KEY_PATTERN)
+  public_key?: string;
+}
+
+/**
+ * Canopy: `nodes/<id>/net/peers` (cluster → worker, retained, QoS 1): every OTHER active worker
+ * with a subnet, re-published whenever a worker joins, leaves or changes its tunnel facts. A full
+ * list each time (level-triggered): the worker makes its tunnel match it. `revision` grows with
+ * every change so a worker can ignore an older list delivered late.
+ */
+export class NetPeersDto {
+  @IsDefined()
+  @IsNonNegativeInt()
+  revision!: number;
+
+  @IsDefined()
+  @NestedArray(() => NetPeerDto)
+  peers!: NetPeerDto[];
 }

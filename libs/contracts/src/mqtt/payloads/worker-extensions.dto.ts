@@ -1,4 +1,4 @@
-import { IsDefined, IsInt, IsNumber, Max, Min } from 'class-validator';
+import { IsDefined, IsInt, IsNumber, IsString, Matches, Max, Min } from 'class-validator';
 import { NodeRegistrationDto } from '../../http/node-registration.dto';
 import {
   IsNonNegativeInt,
@@ -11,6 +11,7 @@ import {
 } from '../../validation/validators';
 import { JobStatusDto } from './job-status.dto';
 import { ServiceResourcesDto } from './job-resources.dto';
+import { WIREGUARD_KEY_PATTERN } from './net.dto';
 import { NodeInfoDto } from './node-info.dto';
 
 /**
@@ -59,6 +60,19 @@ export class CanopyNodeRegistrationDto extends NodeRegistrationDto {
   @OptionalField()
   @IsNonNegativeInt()
   allocatable_memory?: number;
+
+  /** Canopy: the worker's WireGuard public key (its private key never leaves the worker). */
+  @OptionalField()
+  @IsString()
+  @Matches(WIREGUARD_KEY_PATTERN, { message: 'wg_public_key must be a base64 WireGuard key' })
+  wg_public_key?: string;
+
+  /** Canopy: UDP port of the worker's tunnel (default 50103). */
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  tunnel_port?: number;
 }
 
 /** `nodes/<id>/information` with Canopy's labels and location (they may change at runtime). */
@@ -85,6 +99,19 @@ export class CanopyNodeInfoDto extends NodeInfoDto {
   @OptionalField()
   @IsNonNegativeInt()
   allocatable_memory?: number;
+
+  /** Canopy: the worker's WireGuard public key (its private key never leaves the worker). */
+  @OptionalField()
+  @IsString()
+  @Matches(WIREGUARD_KEY_PATTERN, { message: 'wg_public_key must be a base64 WireGuard key' })
+  wg_public_key?: string;
+
+  /** Canopy: UDP port of the worker's tunnel (default 50103). */
+  @OptionalField()
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  tunnel_port?: number;
 }
 
 /** `nodes/<id>/job` with the desired-state generation it refers to and the restart count. */
