@@ -1,15 +1,30 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { WorkerLinkModule } from '../worker-link/worker-link.module';
+import { WorkersDataModule } from '../workers/workers-data.module';
+import { NetPeersRevisionRepository } from './net-peers-revision.repository';
+import { NetPeersStateRecord, NetPeersStateSchema } from './net-peers-revision.schema';
+import { PeersPublisher } from './peers-publisher.service';
 import { WorkerSubnetRepository } from './worker-subnet.repository';
 import { WorkerSubnetRecord, WorkerSubnetSchema } from './worker-subnet.schema';
 import { WorkerSubnetService } from './worker-subnet.service';
 
-/** The cluster's share of networking: worker subnets. */
+/** The cluster's share of networking: worker subnets and tunnel peer lists. */
 @Module({
   imports: [
-    MongooseModule.forFeature([{ name: WorkerSubnetRecord.name, schema: WorkerSubnetSchema }]),
+    MongooseModule.forFeature([
+      { name: WorkerSubnetRecord.name, schema: WorkerSubnetSchema },
+      { name: NetPeersStateRecord.name, schema: NetPeersStateSchema },
+    ]),
+    WorkersDataModule,
+    WorkerLinkModule,
   ],
-  providers: [WorkerSubnetRepository, WorkerSubnetService],
-  exports: [WorkerSubnetService],
+  providers: [
+    WorkerSubnetRepository,
+    WorkerSubnetService,
+    NetPeersRevisionRepository,
+    PeersPublisher,
+  ],
+  exports: [WorkerSubnetService, PeersPublisher],
 })
 export class NetworkModule {}

@@ -21,6 +21,15 @@ export class WorkerSubnetRepository implements OnModuleInit {
     return doc?.subnet ?? null;
   }
 
+  /** Every claim as worker id → subnet (tunnel peer lists). */
+  async all(): Promise<Map<string, string>> {
+    const docs = await this.model
+      .find({}, { worker_id: 1, subnet: 1 })
+      .lean<Pick<WorkerSubnetRecord, 'worker_id' | 'subnet'>[]>()
+      .exec();
+    return new Map(docs.map((d) => [d.worker_id, d.subnet]));
+  }
+
   /** Highest claimed index, -1 when none (where the next search starts). */
   async highestIndex(): Promise<number> {
     const doc = await this.model.findOne().sort({ index: -1 }).lean<WorkerSubnetRecord>().exec();

@@ -53,6 +53,11 @@ export class WorkerSubnetService {
     );
   }
 
+  /** Every worker's subnet, worker id → CIDR. */
+  assignments(): Promise<Map<string, string>> {
+    return this.subnets.all();
+  }
+
   release(workerId: string): Promise<boolean> {
     return this.subnets.release(workerId);
   }

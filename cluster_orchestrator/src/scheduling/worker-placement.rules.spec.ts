@@ -54,6 +54,21 @@ describe(deployPayloadOf.name, () => {
     expect(JSON.stringify(result)).not.toContain('instance_list');
   });
 
+  it("carries the instance's InstanceIP from the job document, and none when the job has none", () => {
+    const job = { job_name: 'app.ns.svc.ns', image: 'busybox', virtualization: 'docker' };
+    const withIp = deployPayloadOf(instance({ ...job, instance_ip: '10.30.0.7' }));
+    expect(withIp).toEqual({
+      ok: true,
+      body: expect.objectContaining({ instance_number: 2, instance_ip: '10.30.0.7' }),
+    });
+    // No InstanceIP (an older root), or a blank or non-text value: the deploy goes out without.
+    for (const ip of [undefined, '', 7, null]) {
+      const result = deployPayloadOf(instance({ ...job, instance_ip: ip }));
+      expect(result.ok).toBe(true);
+      expect(result.ok ? result.body : {}).not.toHaveProperty('instance_ip');
+    }
+  });
+
   it('refuses a job a worker could not run, with the reason', () => {
     const result = deployPayloadOf(instance({ virtualization: 'docker', memory: 64 }));
     expect(result).toMatchObject({ ok: false });

@@ -46,8 +46,18 @@ const DEPLOY_FIELDS = [
 ] as const;
 
 /**
+ * The InstanceIP the root allocated for this instance: the root puts it into the job document
+ * it sends with each DeployInstance (one document per instance), so it is stored with the
+ * instance's `job`. Undefined when the root allocated none (an older root).
+ */
+export function instanceIpOf(instance: Pick<ClusterInstance, 'job'>): string | undefined {
+  const ip = instance.job['instance_ip'];
+  return typeof ip === 'string' && ip !== '' ? ip : undefined;
+}
+
+/**
  * The `nodes/<id>/control/deploy` body for an instance: Oakestra's job fields plus
- * `instance_number` and Canopy's `generation`, validated with the contracts DTO so a worker is
+ * `instance_number`, Canopy's `generation` and the instance's `instance_ip`, validated with the contracts DTO so a worker is
  * never sent something it would drop. An invalid job document (e.g. no image) is an error the
  * instance reports instead.
  */
@@ -64,6 +74,8 @@ export function deployPayloadOf(
     const value = instance.job[key];
     if (value !== undefined && value !== null) plain[key] = value;
   }
+  const instanceIp = instanceIpOf(instance);
+  if (instanceIp !== undefined) plain['instance_ip'] = instanceIp;
   const result = validateDto(ControlDeployDto, plain, { forbidUnknown: true });
   if (result.ok) return { ok: true, body: result.value };
   const why = result.errors

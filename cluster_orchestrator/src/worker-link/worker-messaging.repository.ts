@@ -2,6 +2,7 @@ import {
   type ControlDeleteDto,
   type ControlDeployDto,
   MQTT_QOS,
+  type NetPeersDto,
   MqttSubscriptions,
   MqttTopics,
 } from '@canopy/contracts';
@@ -21,6 +22,7 @@ export type InboundHandler = (topic: string, payload: Buffer) => void;
 @Injectable()
 export class WorkerMessaging implements OnApplicationBootstrap {
   private handler: InboundHandler | undefined;
+  private readonly connectListeners: (() => void)[] = [];
 
   constructor(
     @InjectMqttClient() private readonly client: MqttClient,
@@ -34,11 +36,22 @@ export class WorkerMessaging implements OnApplicationBootstrap {
     this.handler = handler;
   }
 
+  /**
+   * Called on every (re)connect to the broker: a broker that restarted without persistence lost
+   * its retained messages, so level-triggered publishers publish their state again.
+   */
+  onConnect(listener: () => void): void {
+    this.connectListeners.push(listener);
+  }
+
   onApplicationBootstrap(): void {
     this.client.on('message', (topic, payload) => this.handler?.(topic, payload));
     // Subscribing again on every connect is idempotent, and covers a first connect that
     // happens after bootstrap (broker down at start) as well as sessions the broker dropped.
-    this.client.on('connect', () => this.subscribe());
+    this.client.on('connect', () => {
+      this.subscribe();
+      for (const listener of this.connectListeners) listener();
+    });
     if (this.client.connected) this.subscribe();
   }
 
@@ -61,8 +74,16 @@ export class WorkerMessaging implements OnApplicationBootstrap {
     this.publish(MqttTopics.nodeControlError(workerId), { message });
   }
 
-  private publish(topic: string, body: object): void {
-    this.client.publish(topic, JSON.stringify(body), { qos: MQTT_QOS }, (error) => {
+  /**
+   * The worker's tunnel peers (`nodes/<id>/net/peers`), RETAINED: a worker that subscribes later
+   * (restart, reconnect) gets the latest list at once, without asking.
+   */
+  peers(workerId: string, body: NetPeersDto): void {
+    this.publish(MqttTopics.netPeers(workerId), body, true);
+  }
+
+  private publish(topic: string, body: object, retain = false): void {
+    this.client.publish(topic, JSON.stringify(body), { qos: MQTT_QOS, retain }, (error) => {
       if (error) this.logger.warn({ topic, error: error.message }, 'publish to worker failed');
     });
   }

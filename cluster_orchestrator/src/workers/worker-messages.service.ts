@@ -16,6 +16,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
 import { PlacementRelease } from '../instances/placement-release.service';
+import { PeersPublisher } from '../network/peers-publisher.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { RELEASES_RESERVATION } from '../scheduling/worker-placement.rules';
 import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
@@ -56,6 +57,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     private readonly release: PlacementRelease,
     private readonly reports: ReportTrigger,
     private readonly credentials: WorkerCredentialsService,
+    private readonly peers: PeersPublisher,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerMessages');
@@ -103,6 +105,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     if (await this.workers.setLinkStatus(workerId, status)) {
       this.logger.info({ workerId, status }, `worker ${status}`);
       this.reports.request();
+      this.peers.request(); // an offline worker leaves its peers' lists, an online one rejoins
     }
   }
 
@@ -112,11 +115,14 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     const worker = await this.workers.findById(workerId);
     if (worker === null) return this.unknownWorker(workerId);
     const info = result.value;
-    await this.workers.recordInformation(workerId, informationUpdateOf(info));
+    const update = informationUpdateOf(info);
+    await this.workers.recordInformation(workerId, update);
     if (worker.link_status === LinkStatus.OFFLINE) {
       await this.workers.setLinkStatus(workerId, LinkStatus.ONLINE);
       this.reports.request();
     }
+    // After every write above, so the sync reads the worker as it is now.
+    this.peers.informationApplied(worker, update);
     const capacity = capacityOf(info, false);
     if (capacity !== undefined) await this.workers.setCapacity(workerId, capacity);
   }

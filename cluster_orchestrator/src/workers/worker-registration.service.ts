@@ -8,6 +8,7 @@ import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterConfig } from '../config/cluster-config';
+import { PeersPublisher } from '../network/peers-publisher.service';
 import { WorkerSubnetService } from '../network/worker-subnet.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { WorkerRepository, type Worker } from './worker.repository';
@@ -43,6 +44,7 @@ export class WorkerRegistrationService {
     private readonly credentials: WorkerCredentialsService,
     private readonly reports: ReportTrigger,
     private readonly subnets: WorkerSubnetService,
+    private readonly peers: PeersPublisher,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerRegistration');
@@ -125,6 +127,7 @@ export class WorkerRegistrationService {
     await this.workers.setLinkStatus(worker.id, LinkStatus.ONLINE);
     if (!created) await this.workers.setCapacity(worker.id, capacity);
     this.reports.request(); // the root should see the new capacity before placing anything
+    this.peers.request({ force: true }); // a (re)joined worker and its peers learn of each other
 
     this.logger.info(
       {

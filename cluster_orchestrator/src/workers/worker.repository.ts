@@ -20,6 +20,10 @@ export interface Worker {
   last_seen: Date;
   registered_at: Date;
   mqtt_username: string;
+  /** The worker's WireGuard public key; absent until it sent one. */
+  wg_public_key?: string;
+  /** UDP port of the worker's tunnel; absent = the default. */
+  tunnel_port?: number;
 }
 
 /** What a registration or an `information` report says about the worker. */
@@ -31,6 +35,9 @@ export interface WorkerFacts {
   facts: Record<string, unknown>;
   virtualization: string[];
   labels: Record<string, string>;
+  /** Only when the message carried them (absent = keep the stored value). */
+  wg_public_key?: string;
+  tunnel_port?: number;
 }
 
 const MONGO_DUPLICATE_KEY = 11000;
@@ -219,5 +226,7 @@ function toWorker(doc: WorkerRecord): Worker {
     last_seen: doc.last_seen,
     registered_at: doc.registered_at,
     mqtt_username: doc.mqtt_username ?? '',
+    ...(typeof doc.wg_public_key === 'string' ? { wg_public_key: doc.wg_public_key } : {}),
+    ...(typeof doc.tunnel_port === 'number' ? { tunnel_port: doc.tunnel_port } : {}),
   };
 }

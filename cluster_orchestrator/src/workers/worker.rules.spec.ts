@@ -111,6 +111,26 @@ describe('worker rules', () => {
     });
   });
 
+  it('takes tunnel facts (key, port) only when the message carries them', () => {
+    const key = 'YAnz5TF+lXXJte14tji3zlMNq+hd2rYUIgJBgB3fBmk=';
+    const registered = workerFactsOf(
+      dto(CanopyNodeRegistrationDto, { host: 'w', wg_public_key: key, tunnel_port: 50200 }),
+      'w',
+    );
+    expect(registered).toMatchObject({ wg_public_key: key, tunnel_port: 50200 });
+    // Absent = keep what is stored: the fields are not even in the update.
+    const oakestra = workerFactsOf(dto(CanopyNodeRegistrationDto, { host: 'w' }), 'w');
+    expect(oakestra).not.toHaveProperty('wg_public_key');
+    expect(oakestra).not.toHaveProperty('tunnel_port');
+    expect(informationUpdateOf(dto(CanopyNodeInfoDto, { tunnel_port: 50104 }))).toEqual({
+      tunnel_port: 50104,
+      factsPatch: { tunnel_port: 50104 },
+    });
+    expect(informationUpdateOf(dto(CanopyNodeInfoDto, { cpu_percent: 1 }))).not.toHaveProperty(
+      'wg_public_key',
+    );
+  });
+
   it('is active while online and heard from within the timeout', () => {
     expect(isWorkerActive(worker(), new Date(15_000), 5_000)).toBe(true);
     expect(isWorkerActive(worker(), new Date(15_001), 5_000)).toBe(false);

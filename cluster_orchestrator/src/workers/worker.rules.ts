@@ -41,6 +41,18 @@ export function workerFactsOf(dto: FactsDto, host: string): WorkerFacts {
     facts: JSON.parse(JSON.stringify(facts)) as Record<string, unknown>,
     virtualization: [...new Set((dto.virtualization ?? []).map(toStoredVirtualization))],
     labels: dto.labels ?? {},
+    ...tunnelFactsOf(dto),
+  };
+}
+
+/**
+ * The worker's tunnel facts, only those the message carries: a worker that does not send them
+ * (an Oakestra node engine, or a report without them) keeps what it said before.
+ */
+function tunnelFactsOf(dto: FactsDto): { wg_public_key?: string; tunnel_port?: number } {
+  return {
+    ...(dto.wg_public_key !== undefined ? { wg_public_key: dto.wg_public_key } : {}),
+    ...(dto.tunnel_port !== undefined ? { tunnel_port: dto.tunnel_port } : {}),
   };
 }
 
@@ -63,6 +75,7 @@ export function informationUpdateOf(dto: CanopyNodeInfoDto): WorkerFactsPatch {
       ? { virtualization: [...new Set(dto.virtualization.map(toStoredVirtualization))] }
       : {}),
     ...(dto.labels !== undefined ? { labels: dto.labels } : {}),
+    ...tunnelFactsOf(dto),
     factsPatch: reported,
   };
 }
@@ -73,6 +86,8 @@ export interface WorkerFactsPatch {
   architecture?: string;
   virtualization?: string[];
   labels?: Record<string, string>;
+  wg_public_key?: string;
+  tunnel_port?: number;
   factsPatch: Record<string, unknown>;
 }
 

@@ -71,6 +71,17 @@ export class WorkerRecord {
   /** Name of the broker client provisioned for this worker. */
   @Prop({ type: String, default: '' })
   mqtt_username!: string;
+
+  /**
+   * Tunnel facts (issue 6), set from a registration or `information` only when it carries them,
+   * so a message without them never erases them. Absent until the worker sends them.
+   */
+  @Prop({ type: String })
+  wg_public_key?: string;
+
+  /** UDP port of the worker's tunnel; absent = DEFAULT_TUNNEL_PORT. */
+  @Prop({ type: Number })
+  tunnel_port?: number;
 }
 
 export const WorkerSchema = SchemaFactory.createForClass(WorkerRecord);

@@ -36,7 +36,7 @@ export class ClusterCommandsService {
         command_id: deployCommandId(service.id, instanceNumber, generation),
         service_id: service.id,
         instance_number: instanceNumber,
-        job: JSON.stringify(jobDocumentOf(service)),
+        job: JSON.stringify(jobDocumentOf(service, instanceNumber)),
         generation,
       },
     });

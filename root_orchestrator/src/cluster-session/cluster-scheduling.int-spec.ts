@@ -181,10 +181,13 @@ describe('root scheduling over clusters (root in-process, fake clusters over rea
       command_id: `deploy.${svc[name] as string}.${n}.0`,
       generation: 0,
     });
+    expect(placed['instance_ip']).toEqual(expect.any(String));
     expect(JSON.parse(deploy?.job ?? '{}')).toMatchObject({
       _id: svc[name],
       microservice_name: name,
       image: 'docker.io/library/busybox:latest',
+      // The InstanceIP of THIS instance travels with its deploy (the cluster hands it on).
+      instance_ip: placed['instance_ip'],
     });
     expect(JSON.parse(deploy?.job ?? '{}')).not.toHaveProperty('instance_list');
   });

@@ -44,10 +44,21 @@ export function findInstance(
 }
 
 /**
- * The job document sent down with DeployInstance (Oakestra sends the whole job to the cluster):
- * the service's document without the instance list (other instances, other clusters).
+ * The job document sent down with DeployInstance for instance `instanceNumber` (Oakestra sends
+ * the whole job to the cluster): the service's document without the instance list (other
+ * instances, other clusters), plus that instance's `instance_ip` when it has one. Each
+ * DeployInstance names one instance, so the document is per instance; the cluster hands the
+ * address to the worker in `control/deploy`.
  */
-export function jobDocumentOf(service: StoredService): Record<string, unknown> {
-  const { instance_list: _instances, ...rest } = service.document;
-  return { _id: service.id, ...rest };
+export function jobDocumentOf(
+  service: StoredService,
+  instanceNumber: number,
+): Record<string, unknown> {
+  const { instance_list: _instances, instance_ip: _stray, ...rest } = service.document;
+  const ip = findInstance(service, instanceNumber)?.['instance_ip'];
+  return {
+    _id: service.id,
+    ...rest,
+    ...(typeof ip === 'string' && ip !== '' ? { instance_ip: ip } : {}),
+  };
 }

@@ -34,6 +34,8 @@ export interface RegisteredWorker {
   id: string;
   host: string;
   mqtt: { username: string; password: string };
+  /** The worker subnet the cluster assigned (registration answer's `subnetwork`). */
+  subnetwork: string;
 }
 
 /** An `instances` document as stored (the fields the specs look at). */
@@ -258,12 +260,18 @@ export class WorkerClusterHarness {
     if (res.status !== 200) {
       throw new Error(`registration failed: ${res.status} ${JSON.stringify(res.body)}`);
     }
-    const answer = res.body as { id: string; mqtt_username: string; mqtt_password: string };
+    const answer = res.body as {
+      id: string;
+      mqtt_username: string;
+      mqtt_password: string;
+      subnetwork: string;
+    };
     this.provisioned.add(answer.id);
     return {
       id: answer.id,
       host: String(body['host']),
       mqtt: { username: answer.mqtt_username, password: answer.mqtt_password },
+      subnetwork: answer.subnetwork,
     };
   }
 
@@ -364,6 +372,7 @@ export class WorkerClusterHarness {
     const database = this.db().db?.databaseName ?? this.config.mongoDatabase;
     await this.appRef.close();
     this.appRef = undefined;
+    await this.clearRetainedPeerLists();
     // Dropped after the app stopped: a placement still running could otherwise recreate it.
     const connection = await createConnection(this.config.MONGO_URL, {
       dbName: database,
@@ -374,6 +383,26 @@ export class WorkerClusterHarness {
       await connection.close();
     }
     await this.deleteQueueKeys();
+  }
+
+  /**
+   * The cluster publishes every worker's tunnel peer list retained: clear them once the app (and
+   * its publisher) stopped, so test runs leave no retained messages in the broker.
+   */
+  private async clearRetainedPeerLists(): Promise<void> {
+    if (this.provisioned.size === 0) return;
+    try {
+      const admin = await this.connect({
+        username: this.services.mqttAdminUsername,
+        password: this.services.mqttAdminPassword,
+      });
+      for (const id of this.provisioned) {
+        await admin.publishAsync(MqttTopics.netPeers(id), '', { qos: 1, retain: true });
+      }
+      await admin.endAsync(true);
+    } catch {
+      // best effort
+    }
   }
 
   /** The queue's keys live under this cluster's unique prefix: leave nothing behind in Redis. */

@@ -1,0 +1,16 @@
+import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
+
+/**
+ * Collection `net_peers_state`: one document (`_id: "peers"`) holding the last revision handed
+ * out for tunnel peer lists. Persisted so revisions never go backwards across restarts.
+ */
+@Schema({ collection: 'net_peers_state', versionKey: false })
+export class NetPeersStateRecord {
+  @Prop({ type: String, required: true })
+  _id!: string;
+
+  @Prop({ type: Number, required: true })
+  revision!: number;
+}
+
+export const NetPeersStateSchema = SchemaFactory.createForClass(NetPeersStateRecord);
