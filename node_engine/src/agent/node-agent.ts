@@ -18,7 +18,14 @@ import {
 } from '../desired/desired-set';
 import { instanceKey, specHash, toInstanceSpec, type InstanceKey } from '../desired/instance-spec';
 import { buildResourcesReport, LOG_TAIL_BYTES, reportable } from '../monitoring/instance-resources';
-import { NodeInfoCollector, type SystemInformation } from '../monitoring/node-info.collector';
+import {
+  localAddressTowards,
+  NodeInfoCollector,
+  type SystemInformation,
+} from '../monitoring/node-info.collector';
+import type { InstanceNetworkService } from '../instance-network/instance-network.service';
+import { createInstanceNetwork } from '../instance-network/network-setup';
+import { NetworkedRuntimeDriver } from '../instance-network/networked-runtime.driver';
 import { ClusterLink } from '../mqtt/cluster-link';
 import { parseControlMessage } from '../mqtt/control-message';
 import { ReconcileLoop } from '../reconcile/reconcile-loop';
@@ -108,6 +115,10 @@ export class NodeAgent {
   /** Runtimes that answered: advertised as `virtualization` in the node facts. */
   private readonly available = new Set<string>();
   private cycles = 0;
+  /** The worker data plane; only with `network.enabled`. */
+  private network: InstanceNetworkService | undefined;
+  /** The Docker driver the data plane inspects (namespaces of running containers). */
+  private networkSource: DockerRuntimeDriver | undefined;
 
   constructor(
     private readonly config: NodeConfig,
@@ -156,6 +167,10 @@ export class NodeAgent {
   async start(): Promise<void> {
     await this.store.init();
     if (this.deps.pidFile ?? true) await this.claimPidFile();
+    if (this.config.network.enabled) {
+      this.network = createInstanceNetwork(this.config.network, this.store, this.logger);
+      await this.network.loadKeys(); // the public key goes into the registration
+    }
     this.logger.info(
       {
         cluster: `${this.config.cluster_address}:${this.config.cluster_port}`,
@@ -240,10 +255,24 @@ export class NodeAgent {
 
   private async registrationBody(id: string | undefined): Promise<RegistrationBody> {
     const facts = await this.collectorFor().sample();
-    const body: RegistrationBody = { ...facts };
+    const body: RegistrationBody = { ...facts, ...this.networkFacts() };
     if (id !== undefined) body.id = id;
     if (this.config.join_token !== undefined) body.join_token = this.config.join_token;
     return body;
+  }
+
+  /** Canopy's tunnel fields of the registration and `information` (with `network.enabled`). */
+  private networkFacts(): { port?: string; wg_public_key?: string; tunnel_port?: number } {
+    if (!this.network) return {};
+    const port = this.config.network.tunnel_port;
+    const key = this.network.publicKey;
+    return {
+      port: String(port),
+      tunnel_port: port,
+      ...(key !== undefined && this.config.network.backend === 'wireguard'
+        ? { wg_public_key: key }
+        : {}),
+    };
   }
 
   private async register(id: string | undefined): Promise<RegistrationResult> {
@@ -320,6 +349,7 @@ export class NodeAgent {
     this.identity = identity;
     this.credentials = credentials;
     if (previous?.nodeId === result.id && this.loop !== undefined) {
+      if (previous.subnetwork !== result.subnetwork) await this.startNetwork(identity);
       // Same worker, new broker port or credentials: only the session changes.
       this.logger.info('broker settings changed: reconnecting');
       await this.link?.stop();
@@ -337,19 +367,30 @@ export class NodeAgent {
   private async run(): Promise<void> {
     const identity = this.identity;
     if (identity === undefined) throw new Error('run() without identity');
+    const drivers = this.deps.runtimes?.(identity.nodeId) ?? [
+      new DockerRuntimeDriver({
+        socketPath: this.config.runtime.docker_socket,
+        nodeId: identity.nodeId,
+        logger: this.logger.child({ runtime: 'docker' }),
+        stopTimeoutSeconds: this.config.runtime.stop_timeout_seconds,
+        ...(this.network ? { networking: 'canopy' as const } : {}),
+      }),
+    ];
+    const network = this.network;
     this.runtimes = runtimeRegistry(
-      this.deps.runtimes?.(identity.nodeId) ?? [
-        new DockerRuntimeDriver({
-          socketPath: this.config.runtime.docker_socket,
-          nodeId: identity.nodeId,
-          logger: this.logger.child({ runtime: 'docker' }),
-          stopTimeoutSeconds: this.config.runtime.stop_timeout_seconds,
-        }),
-      ],
+      network
+        ? drivers.map((d) =>
+            d instanceof DockerRuntimeDriver ? new NetworkedRuntimeDriver(d, network) : d,
+          )
+        : drivers,
     );
     await this.checkRuntimes();
     await this.loadDesired(identity.nodeId);
     if (this.abort.signal.aborted) return; // stopped while starting
+    this.networkSource = drivers.find(
+      (d): d is DockerRuntimeDriver => d instanceof DockerRuntimeDriver,
+    );
+    await this.startNetwork(identity);
     this.loop = new ReconcileLoop({
       runtimes: this.runtimes,
       desired: () => this.desiredList,
@@ -364,6 +405,31 @@ export class NodeAgent {
     const every = this.deps.reportIntervalMs ?? 2_000;
     clearInterval(this.reportTimer);
     this.reportTimer = setInterval(() => void this.report(), every);
+  }
+
+  /**
+   * With `network.enabled`: brings the data plane up for the running containers (adopted, not
+   * restarted) with the subnet from the registration. Failures are logged and retried.
+   */
+  private async startNetwork(identity: Identity): Promise<void> {
+    const network = this.network;
+    if (!network) return;
+    const source = this.networkSource;
+    if (!source) {
+      this.logger.error('network.enabled needs the Docker runtime; networking stays off');
+      return;
+    }
+    const underlayAddress =
+      this.config.network.underlay_address ??
+      (await localAddressTowards(this.config.cluster_address).catch(async () => {
+        return (await this.collectorFor().sample()).ip;
+      }));
+    await network.start({
+      nodeId: identity.nodeId,
+      subnet: identity.subnetwork,
+      underlayAddress,
+      source,
+    });
   }
 
   private async stopRunning(): Promise<void> {
@@ -403,6 +469,7 @@ export class NodeAgent {
       password: this.credentials?.mqttPassword,
       logger: this.logger.child({ component: 'mqtt' }),
       onMessage: (topic, payload) => this.onControl(topic, payload),
+      ...(this.network ? { extraSubscriptions: [MqttTopics.netPeers(identity.nodeId)] } : {}),
       onConnected: () => {
         this.mqttConnectedAt = new Date().toISOString();
         // The cluster may have missed events while we were away: send the current statuses.
@@ -521,6 +588,10 @@ export class NodeAgent {
   private onControl(topic: string, payload: Buffer): void {
     const nodeId = this.identity?.nodeId;
     if (nodeId === undefined) return;
+    if (this.network && topic === MqttTopics.netPeers(nodeId)) {
+      void this.network.onPeers(payload);
+      return;
+    }
     const parsed = parseControlMessage(nodeId, topic, payload);
     if (!parsed.ok) {
       this.logger.warn(
@@ -614,7 +685,11 @@ export class NodeAgent {
       // A runtime that was down at start (or went away) is re-checked every 15 cycles.
       if (++this.cycles % 15 === 0) await this.checkRuntimes();
       const facts = await this.collectorFor().sample();
-      link.publishReport(MqttTopics.nodeInformation(nodeId), { id: nodeId, ...facts });
+      link.publishReport(MqttTopics.nodeInformation(nodeId), {
+        id: nodeId,
+        ...facts,
+        ...this.networkFacts(),
+      });
       const desired = new Map(this.desiredList.map((d) => [d.key, d]));
       const observed = this.loop?.observed() ?? [];
       const running = reportable(observed, desired);
@@ -695,6 +770,12 @@ export class NodeAgent {
       }),
     ];
     await purgeContainers(drivers, this.logger);
+    // The old identity's instance networks, peers and namespace IPs go with its containers.
+    await this.network
+      ?.cleanup()
+      .catch((error: unknown) =>
+        this.logger.error({ error: (error as Error).message }, 'network cleanup failed'),
+      );
   }
 }
 

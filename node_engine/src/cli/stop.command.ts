@@ -1,6 +1,7 @@
 import { createLogger } from '@canopy/common';
 import { isAlive, purgeContainers } from '../agent/node-agent';
 import type { NodeConfig } from '../config/node-config';
+import { createInstanceNetwork } from '../instance-network/network-setup';
 import { DockerRuntimeDriver } from '../runtime/docker-runtime.driver';
 import { StateStore } from '../state/state-store';
 import { sleep } from '../util/backoff';
@@ -54,4 +55,14 @@ export async function stopCommand(
   await store.init();
   await store.clearDesired(identity.value.nodeId);
   io.out(`removed ${removed} container(s) and cleared the desired set\n`);
+  // The data plane (bridge, veths, tunnel, nftables table): with networking on, or left from it.
+  if (config.network.enabled || (await store.hasNetworkFile())) {
+    try {
+      await createInstanceNetwork(config.network, store, logger).net.cleanup();
+      io.out('removed the worker network (bridge, tunnel, nftables table)\n');
+    } catch (error) {
+      io.err(`network cleanup failed: ${(error as Error).message}\n`);
+      io.exit(1);
+    }
+  }
 }

@@ -29,6 +29,26 @@ describe(setConfigValue.name, () => {
     });
   });
 
+  it('sets the network keys', () => {
+    let raw: Record<string, unknown> = { cluster_address: 'a' };
+    raw = setConfigValue(raw, 'network.enabled', 'true');
+    raw = setConfigValue(raw, 'network.backend', 'vxlan');
+    raw = setConfigValue(raw, 'network.tunnel_port', '51000');
+    raw = setConfigValue(raw, 'network.interface', 'w1-vx');
+    raw = setConfigValue(raw, 'network.bridge', 'w1-br');
+    raw = setConfigValue(raw, 'network.underlay_address', '192.168.1.7');
+    expect(raw['network']).toEqual({
+      enabled: true,
+      backend: 'vxlan',
+      tunnel_port: 51000,
+      interface: 'w1-vx',
+      bridge: 'w1-br',
+      underlay_address: '192.168.1.7',
+    });
+    expect(unsetConfigValue(raw, 'network.enabled')['network']).not.toHaveProperty('enabled');
+    expect(() => setConfigValue(raw, 'network.enabled', 'yes')).toThrow(/true or false/);
+  });
+
   it('does not modify its input', () => {
     const raw = { labels: { a: 'b' } };
     setConfigValue(raw, 'labels.c', 'd');

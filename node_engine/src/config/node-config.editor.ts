@@ -28,6 +28,12 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'runtime.stop_timeout_seconds': 'int',
   'resources.vcpus': 'int',
   'resources.memory': 'int',
+  'network.enabled': 'boolean',
+  'network.backend': 'string',
+  'network.tunnel_port': 'port',
+  'network.interface': 'string',
+  'network.bridge': 'string',
+  'network.underlay_address': 'string',
 };
 
 const LABEL_KEY = /^labels\.(.+)$/;

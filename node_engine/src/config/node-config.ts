@@ -2,6 +2,7 @@ import { Type } from 'class-transformer';
 import {
   IsBoolean,
   IsIn,
+  IsIP,
   IsInt,
   IsNotEmpty,
   IsNumber,
@@ -13,7 +14,7 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DefaultPort } from '@canopy/contracts';
+import { DefaultPort, TunnelBackend } from '@canopy/contracts';
 import { IsStringMap } from './is-string-map.validator';
 
 export const DEFAULT_NODE_CONFIG_PATH = '/etc/canopy/node.json';
@@ -85,6 +86,55 @@ export class ResourceLimits {
   memory?: number;
 }
 
+/** Linux interface names: 1-15 of letters, digits, `_.-` (what the net manager accepts). */
+const IFNAME = /^(?!\.{1,2}$)[A-Za-z0-9_.-]{1,15}$/;
+
+/** Default tunnel interface per backend (interface names are global: unique per host). */
+export const DEFAULT_TUNNEL_INTERFACE: Readonly<Record<TunnelBackend, string>> = {
+  wireguard: 'cnp-wg0',
+  vxlan: 'cnp-vx0',
+};
+
+/**
+ * The worker data plane (`network` in the config file, issue 6): a bridge holding the worker's
+ * subnet, one veth per instance, a tunnel to the other workers. Off by default for now: with
+ * `enabled: false` containers use Docker's own networking and port publishing.
+ */
+export class NetworkOptions {
+  @IsBoolean()
+  enabled = false;
+
+  @IsIn(Object.values(TunnelBackend))
+  backend: TunnelBackend = TunnelBackend.WIREGUARD;
+
+  /** UDP port of the tunnel (sent to the cluster as `tunnel_port`). */
+  @IsInt()
+  @Min(1)
+  @Max(65535)
+  tunnel_port: number = DefaultPort.TUNNEL_UDP;
+
+  /** Tunnel interface; default `cnp-wg0` (wireguard) or `cnp-vx0` (vxlan). */
+  @IsOptional()
+  @IsString()
+  @Matches(IFNAME, { message: 'interface must be an interface name (1-15 of A-Z a-z 0-9 _ . -)' })
+  interface?: string;
+
+  /** The worker's bridge (gateway = first address of the worker subnet). */
+  @IsString()
+  @Matches(IFNAME, { message: 'bridge must be an interface name (1-15 of A-Z a-z 0-9 _ . -)' })
+  bridge = 'canopy0';
+
+  /** Address other workers reach this one at, and port mappings listen on; default: the `ip` fact. */
+  @IsOptional()
+  @IsIP(4, { message: 'underlay_address must be an IPv4 address' })
+  underlay_address?: string;
+}
+
+/** The tunnel interface in effect (configured, else the backend's default). */
+export function tunnelInterface(network: NetworkOptions): string {
+  return network.interface ?? DEFAULT_TUNNEL_INTERFACE[network.backend];
+}
+
 /**
  * The worker agent's configuration file (default /etc/canopy/node.json). Field names follow
  * Oakestra's /etc/oakestra/conf.json where one exists (cluster_address, cluster_port, app_logs),
@@ -144,4 +194,8 @@ export class NodeConfig {
   @ValidateNested()
   @Type(() => ResourceLimits)
   resources: ResourceLimits = new ResourceLimits();
+
+  @ValidateNested()
+  @Type(() => NetworkOptions)
+  network: NetworkOptions = new NetworkOptions();
 }

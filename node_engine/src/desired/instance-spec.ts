@@ -35,6 +35,8 @@ export interface InstanceSpec {
   privileged: boolean;
   /** Canopy: desired-state generation (absent when an Oakestra cluster sent the deploy). */
   generation?: number;
+  /** Canopy: the instance's InstanceIP (worker data plane); not part of the spec hash. */
+  instance_ip?: string;
 }
 
 export function toInstanceSpec(dto: ControlDeployDto): InstanceSpec {

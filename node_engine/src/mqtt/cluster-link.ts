@@ -25,6 +25,8 @@ export interface ClusterLinkOptions {
   onAuthRejected?(): void;
   reconnect?: BackoffPolicy;
   keepaliveSeconds?: number;
+  /** Topics subscribed besides the control topics (`nodes/<id>/net/peers` with networking). */
+  extraSubscriptions?: string[];
 }
 
 /** Oakestra: reconnect after 1 s, backing off to 120 s. */
@@ -119,9 +121,15 @@ export class ClusterLink {
 
   private async afterConnect(client: MqttClient): Promise<void> {
     try {
-      await client.subscribeAsync(MqttSubscriptions.nodeEngine(this.options.nodeId), {
-        qos: MQTT_QOS,
-      });
+      await client.subscribeAsync(
+        [
+          ...MqttSubscriptions.nodeEngine(this.options.nodeId),
+          ...(this.options.extraSubscriptions ?? []),
+        ],
+        {
+          qos: MQTT_QOS,
+        },
+      );
       await client.publishAsync(this.statusTopic, NodeStatusPayload.ONLINE, {
         qos: MQTT_QOS,
         retain: true,

@@ -16,7 +16,16 @@ export const CanopyLabel = {
   ONE_SHOT: 'io.canopy.one_shot',
   /** The deploy as JSON: lets the agent rebuild a lost or corrupt desired set from containers. */
   SPEC: 'io.canopy.spec',
+  /**
+   * `canopy` on containers created for the worker data plane (Docker network mode `none`, a veth
+   * from the net manager); absent on containers using Docker's networking. A container whose
+   * mode does not match the agent's `network.enabled` is replaced.
+   */
+  NETWORK: 'io.canopy.network',
 } as const;
+
+/** Value of CanopyLabel.NETWORK on containers attached by the net manager. */
+export const CANOPY_NETWORK_LABEL_VALUE = 'canopy';
 
 /** Labels of one instance's container. */
 export function instanceLabels(

@@ -7,6 +7,7 @@ import type {
   ObservedContainer,
 } from '../reconcile/reconcile.types';
 import {
+  CANOPY_NETWORK_LABEL_VALUE,
   CanopyLabel,
   containerName,
   instanceHostname,
@@ -36,6 +37,23 @@ export interface DockerRuntimeOptions {
   logMaxFiles?: number;
   /** How often the writable-layer sizes (expensive for the engine) are refreshed. */
   diskRefreshMs?: number;
+  /**
+   * `canopy` (config `network.enabled`): containers get Docker network mode `none` and no port
+   * bindings; the net manager attaches their namespace and DNATs their ports. Default `docker`:
+   * Docker's default network and port publishing.
+   */
+  networking?: 'docker' | 'canopy';
+}
+
+/** What the net manager needs of a running container: its network namespace. */
+export interface ContainerNetns {
+  pid: number;
+  /** `/proc/<pid>/ns/net`. */
+  path: string;
+  /** Epoch ms (State.StartedAt): a new value means a new namespace. */
+  startedAt?: number;
+  /** Raw `io.canopy.spec` label. */
+  specLabel?: string;
 }
 
 const MB = 1024 * 1024;
@@ -83,9 +101,36 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         }
       }),
     );
+    const canopyNet = this.options.networking === 'canopy';
+    for (const o of observed) {
+      // Made for the other networking mode: report a foreign spec hash so it is replaced.
+      if (o !== undefined && o.specHash !== undefined && o.canopyNetwork !== canopyNet) {
+        o.specHash = `${o.specHash}~${canopyNet ? 'docker-net' : 'canopy-net'}`;
+      }
+      if (o !== undefined) delete o.canopyNetwork;
+    }
     const live = new Set(summaries.map((s) => s.Id));
     for (const id of this.cpu.keys()) if (!live.has(id)) this.cpu.delete(id);
     return observed.filter((o): o is ObservedContainer => o !== undefined);
+  }
+
+  /** The network namespace of a running container; undefined when it is not running (or gone). */
+  async netns(containerId: string): Promise<ContainerNetns | undefined> {
+    let info: Docker.ContainerInspectInfo;
+    try {
+      info = await this.docker.getContainer(containerId).inspect();
+    } catch (error) {
+      if (statusOf(error) === 404) return undefined;
+      throw error;
+    }
+    const pid = info.State.Pid;
+    if (!info.State.Running || !Number.isInteger(pid) || pid <= 0) return undefined;
+    const result: ContainerNetns = { pid, path: `/proc/${pid}/ns/net` };
+    const startedAt = parseTime(info.State.StartedAt);
+    if (startedAt !== undefined) result.startedAt = startedAt;
+    const spec = info.Config.Labels?.[CanopyLabel.SPEC];
+    if (spec !== undefined) result.specLabel = spec;
+    return result;
   }
 
   async localImages(): Promise<Set<string>> {
@@ -196,17 +241,21 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         { HostPort: String(p.hostPort) },
       ];
     }
+    const canopyNet = this.options.networking === 'canopy';
     const env = spec.environment.filter((e) => parseEnvironmentEntry(e) !== null);
+    const labels = instanceLabels(this.options.nodeId, spec, instance.specHash);
+    if (canopyNet) labels[CanopyLabel.NETWORK] = CANOPY_NETWORK_LABEL_VALUE;
     const options: Docker.ContainerCreateOptions & { platform?: string } = {
       name,
       Image: spec.image,
       Cmd: spec.cmd.length > 0 ? spec.cmd : undefined,
       Env: env,
       Hostname: instanceHostname(spec.instance_number),
-      Labels: instanceLabels(this.options.nodeId, spec, instance.specHash),
-      ExposedPorts: exposed,
+      Labels: labels,
+      // With the worker data plane the net manager DNATs the ports into the namespace.
+      ExposedPorts: canopyNet ? {} : exposed,
       HostConfig: {
-        PortBindings: bindings,
+        ...(canopyNet ? { NetworkMode: 'none' } : { PortBindings: bindings }),
         Memory: spec.memory > 0 ? spec.memory * MB : undefined,
         NanoCpus: spec.vcpus > 0 ? spec.vcpus * 1e9 : undefined,
         Privileged: spec.privileged,
@@ -424,12 +473,15 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   }
 }
 
-function toObserved(info: Docker.ContainerInspectInfo): ObservedContainer {
+function toObserved(
+  info: Docker.ContainerInspectInfo,
+): ObservedContainer & { canopyNetwork?: boolean } {
   const labelled = readInstanceLabels(info.Config.Labels);
   const state = info.State;
   const status =
     (state.Status as ContainerState | undefined) ?? (state.Running ? 'running' : 'exited');
-  const observed: ObservedContainer = {
+  const observed: ObservedContainer & { canopyNetwork?: boolean } = {
+    canopyNetwork: info.Config.Labels?.[CanopyLabel.NETWORK] === CANOPY_NETWORK_LABEL_VALUE,
     id: info.Id,
     name: info.Name.replace(/^\//, ''),
     virtualization: Virtualization.DOCKER,

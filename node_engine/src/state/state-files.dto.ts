@@ -4,15 +4,22 @@ import {
   IsDefined,
   IsIn,
   IsInt,
+  IsIP,
   IsNotEmpty,
   IsObject,
   IsOptional,
   IsString,
+  Matches,
   Max,
   Min,
   ValidateNested,
 } from 'class-validator';
-import { DEPLOYMENT_STATUSES, type DeploymentStatus } from '@canopy/contracts';
+import {
+  DEPLOYMENT_STATUSES,
+  NetPeerDto,
+  WIREGUARD_KEY_PATTERN,
+  type DeploymentStatus,
+} from '@canopy/contracts';
 
 /**
  * Shapes of the files in the state dir, validated when read (a file edited by hand or cut short
@@ -176,4 +183,53 @@ export class StatusFile {
   @ValidateNested({ each: true })
   @Type(() => InstanceStatusEntry)
   instances!: InstanceStatusEntry[];
+}
+
+export class NamespaceIpEntry {
+  /** Instance key `<job_name>#<instance_number>`. */
+  @IsString()
+  @IsNotEmpty()
+  key!: string;
+
+  @IsIP(4)
+  ip!: string;
+}
+
+/**
+ * `network.json`, mode 0600 (holds the WireGuard private key): the worker's tunnel key pair,
+ * the namespace IP of each instance (stable across agent and container restarts) and the last
+ * peer list applied (`nodes/<id>/net/peers`). Only written with `network.enabled`.
+ */
+export class NetworkFile {
+  @IsIn([STATE_FILE_VERSION])
+  version!: number;
+
+  @IsString()
+  @Matches(WIREGUARD_KEY_PATTERN)
+  private_key!: string;
+
+  @IsString()
+  @Matches(WIREGUARD_KEY_PATTERN)
+  public_key!: string;
+
+  /** The subnet the allocations belong to (a new subnet drops them). */
+  @IsOptional()
+  @IsString()
+  subnet?: string;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => NamespaceIpEntry)
+  namespace_ips!: NamespaceIpEntry[];
+
+  /** Revision of the last peer list applied; absent before the first one. */
+  @IsOptional()
+  @IsInt()
+  @Min(0)
+  peers_revision?: number;
+
+  @IsArray()
+  @ValidateNested({ each: true })
+  @Type(() => NetPeerDto)
+  peers!: NetPeerDto[];
 }

@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import { join } from 'node:path';
 import type { ClassConstructor } from 'class-transformer';
 import type { Logger } from 'pino';
-import { ControlDeployDto, validateDto } from '@canopy/contracts';
+import { ControlDeployDto, validateDto, type NetPeerDto } from '@canopy/contracts';
 import {
   EMPTY_DESIRED_SET,
   pruneTombstones,
@@ -16,6 +16,7 @@ import {
   CredentialsFile,
   DesiredFile,
   IdentityFile,
+  NetworkFile,
   STATE_FILE_VERSION,
   StatusFile,
   type InstanceStatusEntry,
@@ -28,6 +29,7 @@ export const StateFileName = {
   DESIRED: 'desired.json',
   STATUS: 'status.json',
   PID: 'agent.pid',
+  NETWORK: 'network.json',
 } as const;
 
 export interface Identity {
@@ -57,6 +59,17 @@ export interface LoadedDesired {
   nodeId: string;
   /** Entries that failed validation and were dropped (each logged). */
   dropped: string[];
+}
+
+/** network.json (see NetworkFile): secrets included, never log it. */
+export interface NetworkStateRecord {
+  privateKey: string;
+  publicKey: string;
+  subnet?: string;
+  /** Instance key → namespace IP. */
+  namespaceIps: Record<string, string>;
+  peersRevision?: number;
+  peers: NetPeerDto[];
 }
 
 export interface StatusSnapshot {
@@ -247,6 +260,48 @@ export class StateStore {
       instances: snapshot.instances,
     };
     return this.writeJson(StateFileName.STATUS, file, 0o644);
+  }
+
+  // ----------------------------------------------------------------------------- network
+
+  async readNetwork(): Promise<LoadResult<NetworkStateRecord>> {
+    const loaded = await this.readFile(StateFileName.NETWORK, NetworkFile);
+    if (loaded.state !== 'ok') return loaded;
+    const f = loaded.value;
+    return {
+      state: 'ok',
+      value: {
+        privateKey: f.private_key,
+        publicKey: f.public_key,
+        ...(f.subnet !== undefined ? { subnet: f.subnet } : {}),
+        namespaceIps: Object.fromEntries(f.namespace_ips.map((e) => [e.key, e.ip])),
+        ...(f.peers_revision !== undefined ? { peersRevision: f.peers_revision } : {}),
+        peers: f.peers.map((p) => ({ ...p })),
+      },
+    };
+  }
+
+  /** Mode 0600: holds the WireGuard private key. */
+  writeNetwork(record: NetworkStateRecord): Promise<void> {
+    const file: NetworkFile = {
+      version: STATE_FILE_VERSION,
+      private_key: record.privateKey,
+      public_key: record.publicKey,
+      ...(record.subnet !== undefined ? { subnet: record.subnet } : {}),
+      namespace_ips: Object.entries(record.namespaceIps)
+        .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+        .map(([key, ip]) => ({ key, ip })),
+      ...(record.peersRevision !== undefined ? { peers_revision: record.peersRevision } : {}),
+      peers: record.peers,
+    };
+    return this.writeJson(StateFileName.NETWORK, file, 0o600);
+  }
+
+  async hasNetworkFile(): Promise<boolean> {
+    return fs
+      .access(this.path(StateFileName.NETWORK))
+      .then(() => true)
+      .catch(() => false);
   }
 
   // --------------------------------------------------------------------------- pid file
