@@ -16,6 +16,9 @@ export interface ClusterInstance {
   worker_id: string;
   reservation: InstanceReservation | null;
   host_ip: string;
+  /** See ClusterInstanceRecord.namespace_ip: valid only while namespace_worker_id === worker_id. */
+  namespace_ip: string;
+  namespace_worker_id: string;
   cpu_percent: number;
   memory_percent: number;
   logs: string;
@@ -35,7 +38,14 @@ export interface WorkerObservation {
 
 type NewInstance = Omit<
   ClusterInstance,
-  'reservation' | 'host_ip' | 'cpu_percent' | 'memory_percent' | 'logs' | 'restart_count'
+  | 'reservation'
+  | 'host_ip'
+  | 'namespace_ip'
+  | 'namespace_worker_id'
+  | 'cpu_percent'
+  | 'memory_percent'
+  | 'logs'
+  | 'restart_count'
 >;
 
 const MONGO_DUPLICATE_KEY = 11000;
@@ -281,6 +291,54 @@ export class ClusterInstanceRepository implements OnModuleInit {
     return result.matchedCount > 0;
   }
 
+  /**
+   * Records the namespace IP `workerId` reports for an instance, only while the instance is placed
+   * on that worker (a worker cannot speak for instances it does not hold). True when matched.
+   */
+  async setNamespaceIp(
+    jobName: string,
+    instanceNumber: number,
+    workerId: string,
+    namespaceIp: string,
+  ): Promise<boolean> {
+    const result = await this.model
+      .updateOne(
+        { job_name: jobName, instance_number: instanceNumber, worker_id: workerId },
+        {
+          $set: {
+            namespace_ip: namespaceIp,
+            namespace_worker_id: workerId,
+            updated_at: new Date(),
+          },
+        },
+      )
+      .exec();
+    return result.matchedCount > 0;
+  }
+
+  /**
+   * Clears the namespace IPs `workerId` reported for the job's instance (or all its instances
+   * when `instanceNumber` is undefined). True when something changed.
+   */
+  async clearNamespaceIp(
+    jobName: string,
+    instanceNumber: number | undefined,
+    workerId: string,
+  ): Promise<boolean> {
+    const result = await this.model
+      .updateMany(
+        {
+          job_name: jobName,
+          ...(instanceNumber !== undefined ? { instance_number: instanceNumber } : {}),
+          namespace_worker_id: workerId,
+          namespace_ip: { $ne: '' },
+        },
+        { $set: { namespace_ip: '', updated_at: new Date() } },
+      )
+      .exec();
+    return result.modifiedCount > 0;
+  }
+
   count(): Promise<number> {
     return this.model.countDocuments().exec();
   }
@@ -298,6 +356,8 @@ function toInstance(doc: ClusterInstanceRecord): ClusterInstance {
     worker_id: doc.worker_id ?? '',
     reservation: doc.reservation ?? null,
     host_ip: doc.host_ip ?? '',
+    namespace_ip: doc.namespace_ip ?? '',
+    namespace_worker_id: doc.namespace_worker_id ?? '',
     cpu_percent: doc.cpu_percent ?? 0,
     memory_percent: doc.memory_percent ?? 0,
     logs: doc.logs ?? '',

@@ -52,6 +52,19 @@ export class ClusterInstanceRecord {
   @Prop({ type: String, default: '' })
   host_ip!: string;
 
+  /**
+   * The instance's namespace IP as its worker reported it (`net/service/deployed`), '' when none.
+   * Valid only while `namespace_worker_id` equals `worker_id`: a record re-placed on another worker
+   * keeps the old value until that worker reports, and the service table ignores it meanwhile
+   * (one atomic update per report, no read-modify-write).
+   */
+  @Prop({ type: String, default: '' })
+  namespace_ip!: string;
+
+  /** The worker that reported `namespace_ip`. */
+  @Prop({ type: String, default: '' })
+  namespace_worker_id!: string;
+
   @Prop({ type: Number, default: 0 })
   cpu_percent!: number;
 

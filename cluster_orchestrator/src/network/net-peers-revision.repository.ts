@@ -4,7 +4,9 @@ import type { Model } from 'mongoose';
 import { nextRevision } from './net-peers.rules';
 import { NetPeersStateRecord } from './net-peers-revision.schema';
 
-const STATE_ID = 'peers';
+/** State documents: one revision sequence per kind of list published to the workers. */
+export const RevisionSequence = { PEERS: 'peers', SERVICES: 'services' } as const;
+export type RevisionSequence = (typeof RevisionSequence)[keyof typeof RevisionSequence];
 const MONGO_DUPLICATE_KEY = 11000;
 /** Compare-and-set attempts; only a second cluster process on the same database competes. */
 const CAS_ATTEMPTS = 10;
@@ -21,13 +23,13 @@ export class NetPeersRevisionRepository {
    * v1 has no $expr or transactions): a revision is handed out at most once, and each is larger
    * than every one before it.
    */
-  async next(): Promise<number> {
+  async next(sequence: RevisionSequence = RevisionSequence.PEERS): Promise<number> {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
-      const current = await this.model.findById(STATE_ID).lean<NetPeersStateRecord>().exec();
+      const current = await this.model.findById(sequence).lean<NetPeersStateRecord>().exec();
       const revision = nextRevision(current?.revision, Date.now());
       if (current === null) {
         try {
-          await this.model.create({ _id: STATE_ID, revision });
+          await this.model.create({ _id: sequence, revision });
           return revision;
         } catch (error) {
           if ((error as { code?: unknown }).code === MONGO_DUPLICATE_KEY) continue;
@@ -35,10 +37,10 @@ export class NetPeersRevisionRepository {
         }
       }
       const result = await this.model
-        .updateOne({ _id: STATE_ID, revision: current.revision }, { $set: { revision } })
+        .updateOne({ _id: sequence, revision: current.revision }, { $set: { revision } })
         .exec();
       if (result.modifiedCount > 0) return revision;
     }
-    throw new Error('could not advance the peer list revision (concurrent writers)');
+    throw new Error(`could not advance the ${sequence} revision (concurrent writers)`);
   }
 }

@@ -1,8 +1,9 @@
 import { Prop, Schema, SchemaFactory } from '@nestjs/mongoose';
 
 /**
- * Collection `net_peers_state`: one document (`_id: "peers"`) holding the last revision handed
- * out for tunnel peer lists. Persisted so revisions never go backwards across restarts.
+ * Collection `net_peers_state`: one document per published list kind (`_id: "peers"` for tunnel
+ * peer lists, `"services"` for service tables) holding the last revision handed out. Persisted so
+ * revisions never go backwards across restarts.
  */
 @Schema({ collection: 'net_peers_state', versionKey: false })
 export class NetPeersStateRecord {

@@ -1,15 +1,18 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
+import { InstancesModule } from '../instances/instances.module';
 import { WorkerLinkModule } from '../worker-link/worker-link.module';
 import { WorkersDataModule } from '../workers/workers-data.module';
 import { NetPeersRevisionRepository } from './net-peers-revision.repository';
 import { NetPeersStateRecord, NetPeersStateSchema } from './net-peers-revision.schema';
 import { PeersPublisher } from './peers-publisher.service';
+import { ServiceReportsService } from './service-reports.service';
+import { ServicesPublisher } from './services-publisher.service';
 import { WorkerSubnetRepository } from './worker-subnet.repository';
 import { WorkerSubnetRecord, WorkerSubnetSchema } from './worker-subnet.schema';
 import { WorkerSubnetService } from './worker-subnet.service';
 
-/** The cluster's share of networking: worker subnets and tunnel peer lists. */
+/** The cluster's share of networking: worker subnets, tunnel peer lists and service tables. */
 @Module({
   imports: [
     MongooseModule.forFeature([
@@ -18,13 +21,16 @@ import { WorkerSubnetService } from './worker-subnet.service';
     ]),
     WorkersDataModule,
     WorkerLinkModule,
+    InstancesModule,
   ],
   providers: [
     WorkerSubnetRepository,
     WorkerSubnetService,
     NetPeersRevisionRepository,
     PeersPublisher,
+    ServicesPublisher,
+    ServiceReportsService,
   ],
-  exports: [WorkerSubnetService, PeersPublisher],
+  exports: [WorkerSubnetService, PeersPublisher, ServicesPublisher, ServiceReportsService],
 })
 export class NetworkModule {}

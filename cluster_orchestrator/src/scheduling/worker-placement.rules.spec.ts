@@ -13,6 +13,8 @@ function instance(job: Record<string, unknown>): ClusterInstance {
     worker_id: '',
     reservation: null,
     host_ip: '',
+    namespace_ip: '',
+    namespace_worker_id: '',
     cpu_percent: 0,
     memory_percent: 0,
     logs: '',

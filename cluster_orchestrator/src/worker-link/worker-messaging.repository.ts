@@ -3,6 +3,7 @@ import {
   type ControlDeployDto,
   MQTT_QOS,
   type NetPeersDto,
+  type NetServicesDto,
   MqttSubscriptions,
   MqttTopics,
 } from '@canopy/contracts';
@@ -56,9 +57,13 @@ export class WorkerMessaging implements OnApplicationBootstrap {
   }
 
   private subscribe(): void {
-    this.client.subscribe([...MqttSubscriptions.CLUSTER_MANAGER], { qos: MQTT_QOS }, (error) => {
+    const topics = [
+      ...MqttSubscriptions.CLUSTER_MANAGER,
+      ...MqttSubscriptions.CLUSTER_SERVICE_REPORTS,
+    ];
+    this.client.subscribe(topics, { qos: MQTT_QOS }, (error) => {
       if (error) this.logger.error({ error: error.message }, 'subscribing to worker topics failed');
-      else this.logger.info({ topics: MqttSubscriptions.CLUSTER_MANAGER }, 'listening to workers');
+      else this.logger.info({ topics }, 'listening to workers');
     });
   }
 
@@ -80,6 +85,14 @@ export class WorkerMessaging implements OnApplicationBootstrap {
    */
   peers(workerId: string, body: NetPeersDto): void {
     this.publish(MqttTopics.netPeers(workerId), body, true);
+  }
+
+  /**
+   * The cluster's service table (`nodes/<id>/net/services`), RETAINED like the peer list: a
+   * worker that (re)subscribes gets the latest table at once.
+   */
+  services(workerId: string, body: NetServicesDto): void {
+    this.publish(MqttTopics.netServices(workerId), body, true);
   }
 
   private publish(topic: string, body: object, retain = false): void {

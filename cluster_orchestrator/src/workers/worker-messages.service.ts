@@ -4,6 +4,8 @@ import {
   CanopyNodeInfoDto,
   InstanceStatus,
   metricToNumber,
+  NetServiceDeployedDto,
+  NetServiceUndeployedDto,
   NodeTopic,
   NODE_NOT_REGISTERED_MESSAGE,
   parseNodeStatusPayload,
@@ -17,6 +19,10 @@ import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
 import { PlacementRelease } from '../instances/placement-release.service';
 import { PeersPublisher } from '../network/peers-publisher.service';
+import {
+  ServiceReportsService,
+  type ServiceReportOutcome,
+} from '../network/service-reports.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { RELEASES_RESERVATION } from '../scheduling/worker-placement.rules';
 import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
@@ -58,6 +64,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     private readonly reports: ReportTrigger,
     private readonly credentials: WorkerCredentialsService,
     private readonly peers: PeersPublisher,
+    private readonly serviceReports: ServiceReportsService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerMessages');
@@ -94,6 +101,10 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
         return this.onJob(nodeId, payload);
       case NodeTopic.JOBS_RESOURCES:
         return this.onResources(nodeId, payload);
+      case NodeTopic.NET_SERVICE_DEPLOYED:
+        return this.onServiceDeployed(nodeId, payload);
+      case NodeTopic.NET_SERVICE_UNDEPLOYED:
+        return this.onServiceUndeployed(nodeId, payload);
       default:
         return undefined; // our own control topics, echoed by the broker: not for us
     }
@@ -187,6 +198,37 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
       if (!matched)
         await this.strayInstance(workerId, entry.job_name, entry.instance, entry.generation);
     }
+  }
+
+  /** An instance's namespace is attached on the worker: record its namespace IP. */
+  private async onServiceDeployed(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(NetServiceDeployedDto, payload);
+    if (!result.ok) return this.reject(workerId, 'net/service/deployed', describe(result.errors));
+    if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
+    const outcome = await this.serviceReports.deployed(workerId, result.value);
+    this.logServiceReport(workerId, 'net/service/deployed', result.value, outcome);
+  }
+
+  /** An instance's namespace was detached on the worker: forget its namespace IP. */
+  private async onServiceUndeployed(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(NetServiceUndeployedDto, payload);
+    if (!result.ok) return this.reject(workerId, 'net/service/undeployed', describe(result.errors));
+    if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
+    const outcome = await this.serviceReports.undeployed(workerId, result.value);
+    this.logServiceReport(workerId, 'net/service/undeployed', result.value, outcome);
+  }
+
+  private logServiceReport(
+    workerId: string,
+    kind: string,
+    report: { appname: string; instance_number?: number },
+    outcome: ServiceReportOutcome,
+  ): void {
+    if (outcome.outcome === 'refused') return this.reject(workerId, kind, outcome.reason);
+    this.logger.info(
+      { workerId, job: report.appname, instance: report.instance_number, ...outcome },
+      kind,
+    );
   }
 
   /**

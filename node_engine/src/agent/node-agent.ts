@@ -469,14 +469,29 @@ export class NodeAgent {
       password: this.credentials?.mqttPassword,
       logger: this.logger.child({ component: 'mqtt' }),
       onMessage: (topic, payload) => this.onControl(topic, payload),
-      ...(this.network ? { extraSubscriptions: [MqttTopics.netPeers(identity.nodeId)] } : {}),
+      ...(this.network
+        ? {
+            extraSubscriptions: [
+              MqttTopics.netPeers(identity.nodeId),
+              MqttTopics.netServices(identity.nodeId),
+            ],
+          }
+        : {}),
       onConnected: () => {
         this.mqttConnectedAt = new Date().toISOString();
+        this.network?.republishReports(); // reports made while offline were lost
         // The cluster may have missed events while we were away: send the current statuses.
         this.reporter.republishAll();
         void this.report();
       },
       onAuthRejected: () => this.reRegister('the broker refused our credentials'),
+    });
+    this.network?.setReportSink((report) => {
+      const topic =
+        report.kind === 'deployed'
+          ? MqttTopics.netServiceDeployed(identity.nodeId)
+          : MqttTopics.netServiceUndeployed(identity.nodeId);
+      this.link?.publishEvent(topic, report.body);
     });
     this.link.start();
   }
@@ -590,6 +605,10 @@ export class NodeAgent {
     if (nodeId === undefined) return;
     if (this.network && topic === MqttTopics.netPeers(nodeId)) {
       void this.network.onPeers(payload);
+      return;
+    }
+    if (this.network && topic === MqttTopics.netServices(nodeId)) {
+      void this.network.onServices(payload);
       return;
     }
     const parsed = parseControlMessage(nodeId, topic, payload);

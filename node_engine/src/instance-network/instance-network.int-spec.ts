@@ -24,7 +24,7 @@ import { CanopyLabel } from '../runtime/container-labels';
 import { DockerRuntimeDriver } from '../runtime/docker-runtime.driver';
 import { StateFileName, StateStore } from '../state/state-store';
 import { factory } from '../testing/factories';
-import { InstanceNetworkService } from './instance-network.service';
+import { InstanceNetworkService, type ServiceNetReport } from './instance-network.service';
 import { NetworkedRuntimeDriver } from './networked-runtime.driver';
 
 jest.setTimeout(60_000);
@@ -78,6 +78,13 @@ const web = (n: number, extra: Parameters<typeof factory.desired>[0] = {}) =>
   });
 const web1 = web(1, { port: `${hostPort}:80`, instance_ip: `10.30.${randomInt(1, 250)}.11` });
 const web2 = web(2, { instance_ip: `10.30.${randomInt(1, 250)}.12` });
+/** The client of the service-table test (an httpd too, but only its shell is used). */
+const client = web(3);
+const serviceNet = `10.30.${randomInt(1, 250)}`;
+const rrIp = `${serviceNet}.30`;
+const closestIp = `${serviceNet}.31`;
+/** Every net/service/deployed|undeployed report any agent side made, in order. */
+const reports: ServiceNetReport[] = [];
 
 interface Side {
   runner: CommandRunner;
@@ -103,6 +110,7 @@ function agentSide(): Side {
     backend: 'wireguard',
     logger,
   });
+  service.setReportSink((report) => reports.push(report));
   return { runner, service, driver, runtime: new NetworkedRuntimeDriver(driver, service) };
 }
 
@@ -218,6 +226,79 @@ describe(`${InstanceNetworkService.name} (Docker + kernel)`, () => {
     expect(await fetchFrom(from, `${web2.spec.instance_ip}`)).toBe('web2');
     // and back (replies and the other direction both pass the worker)
     expect(await fetchFrom(ids[web2.key] as string, `${web1.spec.instance_ip}`)).toBe('web1');
+  });
+
+  it('reports attached namespaces; a net/services table becomes RR, closest and InstanceIP DNAT', async () => {
+    const ns1 = side.service.namespaceIp(web1.key) as string;
+    const ns2 = side.service.namespaceIp(web2.key) as string;
+    expect(reports).toEqual(
+      expect.arrayContaining(
+        [
+          [web1, ns1],
+          [web2, ns2],
+        ].map(([d, nsip]) => ({
+          kind: 'deployed',
+          body: {
+            appname: jobName,
+            instance_number: (d as typeof web1).spec.instance_number,
+            nsip,
+            host_ip: underlay,
+            host_port: String(netConfig.tunnel?.port),
+          },
+        })),
+      ),
+    );
+    const clientId = await side.runtime.create(client);
+    await side.runtime.start(clientId);
+    ids[client.key] = clientId;
+    const table = (revision: number, instances: object[]) =>
+      JSON.stringify({
+        revision,
+        services: [
+          {
+            job_name: jobName,
+            service_ips: [
+              { IpType: 'RR', Address: rrIp },
+              { IpType: 'closest', Address: closestIp },
+            ],
+            instances,
+          },
+        ],
+      });
+    // web2 is presented as running on another worker: closest must pick the local web1.
+    const both = [
+      {
+        instance_number: 1,
+        instance_ip: web1.spec.instance_ip,
+        namespace_ip: ns1,
+        worker_id: nodeId,
+      },
+      { instance_number: 2, namespace_ip: ns2, worker_id: 'some-other-worker' },
+    ];
+    await side.service.onServices(table(10, both));
+    const answers = new Set<string>();
+    for (let i = 0; i < 8; i++) answers.add(await fetchFrom(clientId, rrIp));
+    expect([...answers].sort()).toEqual(['web1', 'web2']);
+    for (let i = 0; i < 3; i++) expect(await fetchFrom(clientId, closestIp)).toBe('web1');
+    expect(await fetchFrom(clientId, `${web1.spec.instance_ip}`)).toBe('web1');
+
+    // A stale table is ignored; a newer one without web1 moves RR and closest to web2.
+    await side.service.onServices(table(9, []));
+    expect(await fetchFrom(clientId, rrIp)).toMatch(/^web[12]$/);
+    await side.service.onServices(table(11, [both[1] as object]));
+    for (let i = 0; i < 4; i++) expect(await fetchFrom(clientId, rrIp)).toBe('web2');
+    expect(await fetchFrom(clientId, closestIp)).toBe('web2');
+    expect(side.service.net.renderRuleset()).toContain(rrIp);
+
+    // The client goes away: its namespace is reported undeployed.
+    await side.runtime.stop(clientId, 1);
+    await side.runtime.remove(clientId);
+    expect(reports.at(-1)).toEqual({
+      kind: 'undeployed',
+      body: { appname: jobName, instance_number: 3 },
+    });
+    await side.service.onServices(table(12, []));
+    expect(side.service.net.renderRuleset()).not.toContain(rrIp);
   });
 
   it("a port mapping answers on the worker's address", async () => {

@@ -6,6 +6,8 @@ import {
   parsePortMappings,
   TunnelBackend,
   type NetPeerDto,
+  type NetServiceDeployedDto,
+  type NetServiceUndeployedDto,
   type PortMapping,
 } from '@canopy/contracts';
 import { instanceKey, type InstanceKey } from '../desired/instance-spec';
@@ -16,6 +18,7 @@ import {
   type CommandRunner,
   type InstanceNetwork,
   type NetManager,
+  type ServiceRoute,
   type TunnelPeer,
   type WorkerNetworkState,
 } from '../network';
@@ -23,6 +26,15 @@ import type { ObservedContainer } from '../reconcile/reconcile.types';
 import type { ContainerNetns } from '../runtime/docker-runtime.driver';
 import type { NetworkStateRecord, StateStore } from '../state/state-store';
 import { NamespaceIpAllocator } from './namespace-ip.allocator';
+import { decideServices, serviceRoutesOf } from './service-table';
+
+/**
+ * What the worker tells the cluster about its instances' namespaces (Oakestra's net manager
+ * topics `net/service/deployed|undeployed`); the agent publishes them on its MQTT link.
+ */
+export type ServiceNetReport =
+  | { kind: 'deployed'; body: NetServiceDeployedDto }
+  | { kind: 'undeployed'; body: NetServiceUndeployedDto };
 
 /** What the service needs of the container runtime (DockerRuntimeDriver). */
 export interface NetnsSource {
@@ -145,6 +157,10 @@ export class InstanceNetworkService {
   private starting: Promise<void> | undefined;
   private readonly attached = new Map<InstanceKey, Attachment>();
   private readonly attachErrors = new Map<InstanceKey, string>();
+  /** DNAT routes of the last applied service table (kept while the data plane is down). */
+  private serviceRoutes: ServiceRoute[] = [];
+  private servicesRevision: number | undefined;
+  private reportSink: ((report: ServiceNetReport) => void) | undefined;
   private writes: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
 
@@ -162,6 +178,19 @@ export class InstanceNetworkService {
 
   get publicKey(): string | undefined {
     return this.record?.publicKey;
+  }
+
+  /** Where `net/service/deployed|undeployed` reports go (the agent's MQTT link). */
+  setReportSink(sink: (report: ServiceNetReport) => void): void {
+    this.reportSink = sink;
+  }
+
+  /**
+   * Reports every attached instance as deployed again: after a (re)connection the cluster may
+   * have missed reports (a report while offline is lost), and a repeated report changes nothing.
+   */
+  republishReports(): void {
+    for (const key of this.attached.keys()) this.reportDeployed(key);
   }
 
   /** Namespace IP of an instance (tests, status). */
@@ -240,7 +269,7 @@ export class InstanceNetworkService {
           : {}),
         peers: record.peers.map(toTunnelPeer),
         instances: [],
-        services: this.net.desired?.services ?? [],
+        services: [],
       };
       const problems = this.net.validate(base);
       if (problems.length > 0) {
@@ -248,9 +277,10 @@ export class InstanceNetworkService {
         this.logger.error({ problems }, 'stored tunnel peers refused; starting without peers');
         base.peers = [];
       }
+      const accepted = { ...base, instances: this.acceptable(base, instances) };
       const report = await this.net.reconcile({
-        ...base,
-        instances: this.acceptable(base, instances),
+        ...accepted,
+        services: this.acceptableRoutes(accepted, this.serviceRoutes),
       });
       this.attached.clear();
       const failed = new Set(report.failures.map((f) => f.key));
@@ -274,6 +304,8 @@ export class InstanceNetworkService {
         'worker network up',
       );
       await this.persist();
+      // Adopted instances: the cluster may not know their namespace IPs (new subnet, lost DB).
+      this.republishReports();
     } catch (error) {
       this.notReadyReason = (error as Error).message;
       this.logger.error({ error: this.notReadyReason }, 'worker network could not be set up');
@@ -365,6 +397,7 @@ export class InstanceNetworkService {
       'instance network attached',
     );
     await this.persist();
+    this.reportDeployed(fields.key);
     return instance;
   }
 
@@ -379,6 +412,7 @@ export class InstanceNetworkService {
       this.allocator?.release(key);
       this.logger.info({ instance: key, container: containerId }, 'instance network detached');
       await this.persist();
+      this.reportUndeployed(key);
     } catch (error) {
       this.logger.error(
         { instance: key, error: (error as Error).message },
@@ -422,11 +456,53 @@ export class InstanceNetworkService {
     await this.persist();
   }
 
+  /**
+   * `nodes/<id>/net/services`: validate, ignore stale revisions, turn the cluster's service table
+   * into DNAT routes and apply them (or keep them for when the data plane comes up). Routes the
+   * net manager refuses (outside the service pool, clashing with a local InstanceIP) are dropped
+   * one by one, the rest applied. Never throws.
+   */
+  async onServices(payload: Uint8Array | string): Promise<void> {
+    const nodeId = this.params?.nodeId;
+    if (nodeId === undefined) return;
+    const decision = decideServices(payload, this.servicesRevision);
+    if (!decision.apply) {
+      this.logger.warn(
+        { reason: decision.reason, bytes: payload.length },
+        'net/services message dropped',
+      );
+      return;
+    }
+    const routes = serviceRoutesOf(decision.services, nodeId);
+    this.servicesRevision = decision.revision;
+    this.serviceRoutes = routes;
+    const current = this.net.desired;
+    if (!this.ready || current === undefined) return; // doStart applies serviceRoutes
+    const accepted = this.acceptableRoutes(current, routes);
+    try {
+      await this.net.setServices(accepted);
+      this.logger.info(
+        {
+          revision: decision.revision,
+          services: decision.services.map((s) => s.job_name),
+          routes: accepted.length,
+        },
+        'service routes applied',
+      );
+    } catch (error) {
+      this.logger.error(
+        { revision: decision.revision, error: (error as Error).message },
+        'net/services could not be applied',
+      );
+    }
+  }
+
   /** Removes the whole data plane (`stop --purge`, identity change). */
   async cleanup(): Promise<string[]> {
     this.ready = false;
     this.notReadyReason = 'cleaned up';
     this.attached.clear();
+    this.servicesRevision = undefined; // a later identity's cluster starts its own sequence
     const changes = await this.net.cleanup();
     if (this.record) {
       this.record.namespaceIps = {};
@@ -468,6 +544,46 @@ export class InstanceNetworkService {
     return out;
   }
 
+  /** Routes one by one against the net manager's checks: a refused route is logged and left out. */
+  private acceptableRoutes(
+    base: WorkerNetworkState,
+    routes: readonly ServiceRoute[],
+  ): ServiceRoute[] {
+    const out: ServiceRoute[] = [];
+    if (this.net.validate({ ...base, services: [...routes] }).length === 0) return [...routes];
+    for (const route of routes) {
+      const problems = this.net.validate({ ...base, services: [...out, route] });
+      if (problems.length === 0) out.push(route);
+      else this.logger.error({ address: route.address, problems }, 'service route refused');
+    }
+    return out;
+  }
+
+  private reportDeployed(key: InstanceKey): void {
+    const namespaceIp = this.allocator?.get(key);
+    const instance = splitKey(key);
+    if (!this.reportSink || !this.params || namespaceIp === undefined || !instance) return;
+    this.reportSink({
+      kind: 'deployed',
+      body: {
+        appname: instance.jobName,
+        instance_number: instance.instanceNumber,
+        nsip: namespaceIp,
+        host_ip: this.params.underlayAddress,
+        host_port: String(this.net.config.tunnel.port),
+      },
+    });
+  }
+
+  private reportUndeployed(key: InstanceKey): void {
+    const instance = splitKey(key);
+    if (!this.reportSink || !instance) return;
+    this.reportSink({
+      kind: 'undeployed',
+      body: { appname: instance.jobName, instance_number: instance.instanceNumber },
+    });
+  }
+
   private instanceNetwork(fields: SpecNetworkFields, netns: ContainerNetns): InstanceNetwork {
     if (!this.allocator) throw new Error('no subnet yet');
     const instance: InstanceNetwork = {
@@ -505,4 +621,12 @@ export class InstanceNetworkService {
       );
     return this.writes;
   }
+}
+
+/** `<job_name>#<n>` → its parts (job names contain no `#`: they are MQTT topic-safe SLA names). */
+function splitKey(key: InstanceKey): { jobName: string; instanceNumber: number } | undefined {
+  const at = key.lastIndexOf('#');
+  const instanceNumber = Number(key.slice(at + 1));
+  if (at <= 0 || !Number.isSafeInteger(instanceNumber) || instanceNumber < 0) return undefined;
+  return { jobName: key.slice(0, at), instanceNumber };
 }

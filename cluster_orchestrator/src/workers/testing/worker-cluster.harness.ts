@@ -386,8 +386,8 @@ export class WorkerClusterHarness {
   }
 
   /**
-   * The cluster publishes every worker's tunnel peer list retained: clear them once the app (and
-   * its publisher) stopped, so test runs leave no retained messages in the broker.
+   * The cluster publishes every worker's tunnel peer list and service table retained: clear them
+   * once the app (and its publishers) stopped, so test runs leave no retained messages behind.
    */
   private async clearRetainedPeerLists(): Promise<void> {
     if (this.provisioned.size === 0) return;
@@ -398,6 +398,7 @@ export class WorkerClusterHarness {
       });
       for (const id of this.provisioned) {
         await admin.publishAsync(MqttTopics.netPeers(id), '', { qos: 1, retain: true });
+        await admin.publishAsync(MqttTopics.netServices(id), '', { qos: 1, retain: true });
       }
       await admin.endAsync(true);
     } catch {

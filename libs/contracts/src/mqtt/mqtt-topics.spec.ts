@@ -96,6 +96,10 @@ describe('MQTT topics', () => {
       'nodes/+/status',
     ]);
     expect(MqttSubscriptions.CLUSTER_NETWORK).toEqual(['nodes/+/net/#']);
+    expect(MqttSubscriptions.CLUSTER_SERVICE_REPORTS).toEqual([
+      'nodes/+/net/service/deployed',
+      'nodes/+/net/service/undeployed',
+    ]);
     expect(MqttSubscriptions.nodeEngine(NODE)).toEqual([
       `nodes/${NODE}/control/deploy`,
       `nodes/${NODE}/control/delete`,
@@ -105,7 +109,14 @@ describe('MQTT topics', () => {
       `nodes/${NODE}/net/subnetwork/result`,
       `nodes/${NODE}/net/tablequery/result`,
       `nodes/${NODE}/net/peers`,
+      `nodes/${NODE}/net/services`,
     ]);
+    expect(MqttTopics.netServices(NODE)).toBe(`nodes/${NODE}/net/services`);
+    expect(parseTopic(`nodes/${NODE}/net/services`)).toEqual({
+      scope: 'node',
+      nodeId: NODE,
+      kind: NodeTopic.NET_SERVICES,
+    });
     expect(nodeEngineClientId(NODE)).toBe(`${NODE}-ne`);
   });
 

@@ -46,6 +46,8 @@ export const NodeTopic = {
   NET_INTEREST_REMOVE: 'net/interest/remove',
   /** Canopy, C->W retained: the worker's tunnel peers (NetPeersDto). */
   NET_PEERS: 'net/peers',
+  /** Canopy, C->W retained: the cluster's service table (NetServicesDto). */
+  NET_SERVICES: 'net/services',
 } as const;
 export type NodeTopicKind = (typeof NodeTopic)[keyof typeof NodeTopic];
 
@@ -109,6 +111,7 @@ export const MqttTopics = {
   netServiceUndeployed: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_SERVICE_UNDEPLOYED),
   netInterestRemove: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_INTEREST_REMOVE),
   netPeers: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_PEERS),
+  netServices: (nodeId: string) => nodeTopic(nodeId, NodeTopic.NET_SERVICES),
   jobUpdatesAvailable: (jobName: string) => jobUpdatesTopic(jobName),
 } as const;
 
@@ -123,6 +126,11 @@ export const MqttSubscriptions = {
   ],
   /** Cluster network manager: everything the workers' net managers publish. */
   CLUSTER_NETWORK: [`${NODES}/+/net/#`],
+  /** Canopy's cluster: the net manager reports it handles (instance namespaces up / down). */
+  CLUSTER_SERVICE_REPORTS: [
+    `${NODES}/+/${NodeTopic.NET_SERVICE_DEPLOYED}`,
+    `${NODES}/+/${NodeTopic.NET_SERVICE_UNDEPLOYED}`,
+  ],
   /** Node engine of worker `nodeId`: its control topics. */
   nodeEngine: (nodeId: string): string[] => [
     MqttTopics.nodeControlDeploy(nodeId),
@@ -134,6 +142,7 @@ export const MqttSubscriptions = {
     MqttTopics.netSubnetworkResult(nodeId),
     MqttTopics.netTableQueryResult(nodeId),
     MqttTopics.netPeers(nodeId),
+    MqttTopics.netServices(nodeId),
   ],
 } as const;
 

@@ -4,6 +4,7 @@ import {
   JobUpdatesAvailableDto,
   NetInterestRemoveDto,
   NetPeersDto,
+  NetServicesDto,
   NetServiceAddressChangedDto,
   NetServiceDeployedDto,
   NetServiceUndeployedDto,
@@ -122,6 +123,64 @@ describe('NetPeersDto (Canopy, nodes/<id>/net/peers)', () => {
     [{ revision: 1, peers: 'x' }, 'peers'],
   ])('rejects %j', (body, path) => {
     const result = parsePayload(NetPeersDto, JSON.stringify(body));
+    expect(result.ok ? [] : result.errors.map((e) => e.path)).toContain(path);
+  });
+});
+
+describe('NetServicesDto (Canopy, nodes/<id>/net/services)', () => {
+  const service = {
+    job_name: 'app.ns.web.ns',
+    service_ips: [
+      { IpType: 'RR', Address: '10.30.30.30' },
+      { IpType: 'closest', Address: '10.30.30.31' },
+    ],
+    instances: [
+      { instance_number: 0, instance_ip: '10.30.0.5', namespace_ip: '10.18.0.2', worker_id: 'w1' },
+      { instance_number: 1, namespace_ip: '10.18.0.66', worker_id: 'w2' },
+    ],
+  };
+
+  it('accepts a service table (instance_ip optional) and an empty one', () => {
+    for (const body of [
+      { revision: 7, services: [service] },
+      { revision: 0, services: [] },
+    ]) {
+      expect(
+        parsePayload(NetServicesDto, JSON.stringify(body), { forbidUnknown: true }),
+      ).toMatchObject({ ok: true, value: body });
+    }
+  });
+
+  it.each([
+    [{ services: [] }, 'revision'],
+    [{ revision: 1.5, services: [] }, 'revision'],
+    [{ revision: 1, services: {} }, 'services'],
+    [{ revision: 1, services: [{ ...service, job_name: 3 }] }, 'services[0].job_name'],
+    [
+      {
+        revision: 1,
+        services: [{ ...service, service_ips: [{ IpType: 'instance_ip', Address: 'x' }] }],
+      },
+      'services[0].service_ips[0].IpType',
+    ],
+    [
+      {
+        revision: 1,
+        services: [{ ...service, instances: [{ instance_number: 0, worker_id: 'w1' }] }],
+      },
+      'services[0].instances[0].namespace_ip',
+    ],
+    [
+      {
+        revision: 1,
+        services: [
+          { ...service, instances: [{ instance_number: -1, namespace_ip: 'a', worker_id: 'w' }] },
+        ],
+      },
+      'services[0].instances[0].instance_number',
+    ],
+  ])('rejects %j', (body, path) => {
+    const result = parsePayload(NetServicesDto, JSON.stringify(body));
     expect(result.ok ? [] : result.errors.map((e) => e.path)).toContain(path);
   });
 });

@@ -246,3 +246,72 @@ export class NetPeersDto {
   @NestedArray(() => NetPeerDto)
   peers!: NetPeerDto[];
 }
+
+/** Which ServiceIPs a service table carries: round-robin and closest (InstanceIPs are per instance). */
+export const NetServiceIpType = { RR: 'RR', CLOSEST: 'closest' } as const;
+export type NetServiceIpType = (typeof NetServiceIpType)[keyof typeof NetServiceIpType];
+
+/** One ServiceIP of a service in `net/services` (Oakestra's `service_ip_list` entry shape). */
+export class NetServiceIpDto {
+  @IsDefined()
+  @IsIn(Object.values(NetServiceIpType))
+  IpType!: NetServiceIpType;
+
+  @IsDefined()
+  @IsString()
+  Address!: string;
+}
+
+/** One instance of a service in `net/services`: where its network namespace answers. */
+export class NetServiceInstanceDto {
+  @IsDefined()
+  @IsNonNegativeInt()
+  instance_number!: number;
+
+  /** The instance's InstanceIP; absent when the root allocated none. */
+  @OptionalField()
+  @IsString()
+  instance_ip?: string;
+
+  /** The namespace IP the instance's worker reported (`net/service/deployed`). */
+  @IsDefined()
+  @IsString()
+  namespace_ip!: string;
+
+  /** The worker the instance runs on (a worker tells its own instances from remote ones). */
+  @IsDefined()
+  @IsString()
+  worker_id!: string;
+}
+
+/** One service in `net/services`. */
+export class NetServiceEntryDto {
+  @IsDefined()
+  @IsString()
+  job_name!: string;
+
+  @IsDefined()
+  @NestedArray(() => NetServiceIpDto)
+  service_ips!: NetServiceIpDto[];
+
+  /** Only instances whose namespace is attached (reported by their worker); never empty. */
+  @IsDefined()
+  @NestedArray(() => NetServiceInstanceDto)
+  instances!: NetServiceInstanceDto[];
+}
+
+/**
+ * Canopy: `nodes/<id>/net/services` (cluster → worker, retained, QoS 1): the service table of the
+ * cluster, i.e. every service with at least one attached instance, with its ServiceIPs and the
+ * namespace IPs of its instances. A full table each time (level-triggered): the worker makes its
+ * DNAT rules match it. `revision` grows with every change so a late, older table is ignored.
+ */
+export class NetServicesDto {
+  @IsDefined()
+  @IsNonNegativeInt()
+  revision!: number;
+
+  @IsDefined()
+  @NestedArray(() => NetServiceEntryDto)
+  services!: NetServiceEntryDto[];
+}

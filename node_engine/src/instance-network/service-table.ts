@@ -1,0 +1,89 @@
+import {
+  NetServiceIpType,
+  NetServicesDto,
+  parsePayload,
+  type NetServiceEntryDto,
+} from '@canopy/contracts';
+import { ServiceMode, type ServiceBackend, type ServiceRoute } from '../network';
+
+/**
+ * RTT given to backends on OTHER workers for `closest` until RTT measurement exists: any value
+ * above the 0 of local backends, so a local instance always wins and, without one, the choice
+ * among remote ones is deterministic (lowest namespace IP; see selectClosestBackend).
+ */
+export const UNMEASURED_REMOTE_RTT_MS = 1;
+
+export type ServicesDecision =
+  | { apply: true; revision: number; services: NetServiceEntryDto[] }
+  | { apply: false; reason: string };
+
+/**
+ * Validates a `nodes/<id>/net/services` payload and decides whether it applies: a revision lower
+ * than the last applied one is stale (a late delivery). Equal revisions apply again (a retained
+ * re-delivery after a reconnect is harmless: the table is level-triggered).
+ */
+export function decideServices(
+  payload: Uint8Array | string,
+  lastRevision: number | undefined,
+): ServicesDecision {
+  const parsed = parsePayload(NetServicesDto, payload);
+  if (!parsed.ok) {
+    return {
+      apply: false,
+      reason: parsed.errors
+        .slice(0, 5)
+        .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
+        .join('; '),
+    };
+  }
+  const { revision, services } = parsed.value;
+  if (lastRevision !== undefined && revision < lastRevision) {
+    return { apply: false, reason: `revision ${revision} is older than ${lastRevision}` };
+  }
+  return { apply: true, revision, services };
+}
+
+/**
+ * The DNAT routes of this worker (`nodeId`) for the cluster's service table: per service one
+ * round-robin route over all its instances' namespace IPs (RR ServiceIP), one `closest` route
+ * (backends on this worker at RTT 0, others at UNMEASURED_REMOTE_RTT_MS), and per instance with
+ * an InstanceIP an `instance` route to its namespace IP. An address claimed twice keeps its first
+ * route (the net manager refuses duplicates, and one bad entry must not cost the whole table).
+ */
+export function serviceRoutesOf(
+  services: readonly NetServiceEntryDto[],
+  nodeId: string,
+): ServiceRoute[] {
+  const routes = new Map<string, ServiceRoute>();
+  const add = (route: ServiceRoute): void => {
+    if (!routes.has(route.address)) routes.set(route.address, route);
+  };
+  for (const service of services) {
+    if (service.instances.length === 0) continue;
+    const backends = (rtt: boolean): ServiceBackend[] =>
+      service.instances.map((i) => ({
+        namespaceIp: i.namespace_ip,
+        label: String(i.instance_number),
+        ...(rtt ? { rttMs: i.worker_id === nodeId ? 0 : UNMEASURED_REMOTE_RTT_MS } : {}),
+      }));
+    for (const ip of service.service_ips) {
+      const closest = ip.IpType === NetServiceIpType.CLOSEST;
+      add({
+        address: ip.Address,
+        mode: closest ? ServiceMode.CLOSEST : ServiceMode.ROUND_ROBIN,
+        backends: backends(closest),
+        name: service.job_name,
+      });
+    }
+    for (const instance of service.instances) {
+      if (instance.instance_ip === undefined) continue;
+      add({
+        address: instance.instance_ip,
+        mode: ServiceMode.INSTANCE,
+        backends: [{ namespaceIp: instance.namespace_ip, label: String(instance.instance_number) }],
+        name: `${service.job_name}#${instance.instance_number}`,
+      });
+    }
+  }
+  return [...routes.values()];
+}
