@@ -101,6 +101,9 @@ export class NodeAgent {
   private collector: NodeInfoCollector | undefined;
   private reportTimer: NodeJS.Timeout | undefined;
   private reporting = false;
+  private reportPending = false;
+  /** Set after the reconcile loop's first look at the containers (reported at once). */
+  private observedOnce = false;
   private writes: Promise<void> = Promise.resolve();
   private statusWrite: NodeJS.Timeout | undefined;
   private statusWrittenAt = 0;
@@ -391,6 +394,7 @@ export class NodeAgent {
       (d): d is DockerRuntimeDriver => d instanceof DockerRuntimeDriver,
     );
     await this.startNetwork(identity);
+    this.observedOnce = false;
     this.loop = new ReconcileLoop({
       runtimes: this.runtimes,
       desired: () => this.desiredList,
@@ -399,6 +403,13 @@ export class NodeAgent {
       policy: this.policy,
       intervalMs: this.config.runtime.reconcile_interval_seconds * 1000,
       logger: this.logger.child({ component: 'reconcile' }),
+      // The first look at the containers (adopted after a restart) is reported at once, not
+      // at the next tick, so the cluster sees the worker's full state within one cycle.
+      onObserved: () => {
+        if (this.observedOnce) return;
+        this.observedOnce = true;
+        void this.report();
+      },
     });
     this.startLink();
     void this.loop.start();
@@ -698,47 +709,68 @@ export class NodeAgent {
   private async report(): Promise<void> {
     const nodeId = this.identity?.nodeId;
     const link = this.link;
-    if (this.reporting || nodeId === undefined || !link?.connected) return;
+    if (nodeId === undefined || !link?.connected) return;
+    if (this.reporting) {
+      // Asked for while one is being built (e.g. on connect and on the first observation):
+      // one more right after, so the newer state is not skipped.
+      this.reportPending = true;
+      return;
+    }
     this.reporting = true;
     try {
       // A runtime that was down at start (or went away) is re-checked every 15 cycles.
       if (++this.cycles % 15 === 0) await this.checkRuntimes();
-      const facts = await this.collectorFor().sample();
-      link.publishReport(MqttTopics.nodeInformation(nodeId), {
-        id: nodeId,
-        ...facts,
-        ...this.networkFacts(),
-      });
-      const desired = new Map(this.desiredList.map((d) => [d.key, d]));
-      const observed = this.loop?.observed() ?? [];
-      const running = reportable(observed, desired);
-      const usage = new Map<string, import('../runtime/runtime-driver').InstanceUsage>();
-      const logs = new Map<string, string>();
-      for (const [name, driver] of this.runtimes) {
-        const mine = running.filter((c) => c.virtualization === name);
-        if (mine.length === 0) continue;
-        for (const [id, u] of await driver.stats(mine)) usage.set(id, u);
-        await Promise.all(
-          mine.map(async (c) => {
-            try {
-              logs.set(c.id, tailUtf8(await driver.logs(c.id, { tail: 40 }), LOG_TAIL_BYTES));
-            } catch {
-              // container gone meanwhile: no log tail this cycle
-            }
-          }),
-        );
-      }
-      link.publishReport(
-        MqttTopics.nodeJobsResources(nodeId),
-        buildResourcesReport(observed, desired, usage, logs, this.loop?.restarts ?? new Map()),
-      );
+      // Facts (a CPU sample takes ~0.5 s) and the per-instance usage are gathered in parallel,
+      // and each is published as soon as it is ready.
+      await Promise.all([
+        this.collectorFor()
+          .sample()
+          .then((facts) =>
+            link.publishReport(MqttTopics.nodeInformation(nodeId), {
+              id: nodeId,
+              ...facts,
+              ...this.networkFacts(),
+            }),
+          ),
+        this.buildResources().then((report) =>
+          link.publishReport(MqttTopics.nodeJobsResources(nodeId), report),
+        ),
+      ]);
       this.lastReportAt = new Date().toISOString();
       if (Date.now() - this.statusWrittenAt >= STATUS_FILE_PERIOD_MS) this.scheduleStatusFile(0);
     } catch (error) {
       this.logger.warn({ error: (error as Error).message }, 'monitoring cycle failed');
     } finally {
       this.reporting = false;
+      if (this.reportPending) {
+        this.reportPending = false;
+        void this.report();
+      }
     }
+  }
+
+  /** `jobs/resources`: usage and log tail of every running desired instance. */
+  private async buildResources(): Promise<ReturnType<typeof buildResourcesReport>> {
+    const desired = new Map(this.desiredList.map((d) => [d.key, d]));
+    const observed = this.loop?.observed() ?? [];
+    const running = reportable(observed, desired);
+    const usage = new Map<string, import('../runtime/runtime-driver').InstanceUsage>();
+    const logs = new Map<string, string>();
+    for (const [name, driver] of this.runtimes) {
+      const mine = running.filter((c) => c.virtualization === name);
+      if (mine.length === 0) continue;
+      for (const [id, u] of await driver.stats(mine)) usage.set(id, u);
+      await Promise.all(
+        mine.map(async (c) => {
+          try {
+            logs.set(c.id, tailUtf8(await driver.logs(c.id, { tail: 40 }), LOG_TAIL_BYTES));
+          } catch {
+            // container gone meanwhile: no log tail this cycle
+          }
+        }),
+      );
+    }
+    return buildResourcesReport(observed, desired, usage, logs, this.loop?.restarts ?? new Map());
   }
 
   private scheduleStatusFile(delayMs: number): void {
