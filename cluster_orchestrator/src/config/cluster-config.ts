@@ -121,6 +121,14 @@ export class ClusterConfig extends ServerConfig {
   @IsDuration({ minMs: 500, maxMs: 10 * 60_000 })
   WORKER_TIMEOUT: string = '10s';
 
+  /**
+   * A worker inactive for longer than this is lost: its instances are placed on other workers
+   * (and its stale copies removed if it comes back). Shorter = faster healing; longer = fewer
+   * moves for workers that only reboot or lose the network briefly.
+   */
+  @IsDuration({ minMs: 1_000, maxMs: 24 * 3_600_000 })
+  WORKER_RESCHEDULE_GRACE: string = '1m';
+
   /** How often an instance no worker can take yet is tried again. */
   @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
   CLUSTER_SCHEDULING_RETRY_INTERVAL: string = '5s';
@@ -171,6 +179,10 @@ export class ClusterConfig extends ServerConfig {
 
   get workerTimeoutMs(): number {
     return parseDuration(this.WORKER_TIMEOUT);
+  }
+
+  get workerRescheduleGraceMs(): number {
+    return parseDuration(this.WORKER_RESCHEDULE_GRACE);
   }
 
   get schedulingRetryIntervalMs(): number {

@@ -261,6 +261,46 @@ export class ClusterInstanceRepository implements OnModuleInit {
   }
 
   /**
+   * Takes the instance off `workerId` (a lost worker) so the scheduler places it again: back to
+   * `status` with `detail`, no worker, no reservation, no worker-reported facts — in one
+   * conditional update that matches only while it is still on that worker at that generation.
+   * Returns the reservation it held there (to be given back), or undefined when nothing matched.
+   */
+  async unassignFromWorker(
+    serviceId: string,
+    instanceNumber: number,
+    generation: number,
+    workerId: string,
+    status: string,
+    detail: string,
+  ): Promise<{ reservation: InstanceReservation | null } | undefined> {
+    const before = await this.model
+      .findOneAndUpdate(
+        {
+          service_id: serviceId,
+          instance_number: instanceNumber,
+          generation,
+          worker_id: workerId,
+        },
+        {
+          $set: {
+            status,
+            status_detail: detail,
+            worker_id: '',
+            reservation: null,
+            host_ip: '',
+            cpu_percent: 0,
+            memory_percent: 0,
+            updated_at: new Date(),
+          },
+        },
+      )
+      .lean<ClusterInstanceRecord>()
+      .exec();
+    return before ? { reservation: before.reservation ?? null } : undefined;
+  }
+
+  /**
    * Applies what `workerId` reports about an instance, only while the instance is placed on that
    * worker (and, when given, at that generation): a worker cannot change instances it does not
    * hold. True when something matched.

@@ -5,12 +5,18 @@ import { WorkersDataModule } from '../workers/workers-data.module';
 import { SchedulingQueueModule } from './scheduling-queue.module';
 import { SchedulingReconciler } from './scheduling-reconciler';
 import { WorkerPlacementProcessor } from './worker-placement.processor';
+import { WorkerFailoverService } from './worker-failover.service';
 import { WorkerPlacementService } from './worker-placement.service';
 
 /** The cluster scheduler: BullMQ consumer, placement over workers, and its reconciler. */
 @Module({
   imports: [SchedulingQueueModule, InstancesModule, WorkersDataModule, WorkerLinkModule],
-  providers: [WorkerPlacementService, WorkerPlacementProcessor, SchedulingReconciler],
+  providers: [
+    WorkerPlacementService,
+    WorkerPlacementProcessor,
+    SchedulingReconciler,
+    WorkerFailoverService,
+  ],
   exports: [WorkerPlacementService],
 })
 export class SchedulingModule {}

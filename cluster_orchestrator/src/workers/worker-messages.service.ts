@@ -260,7 +260,9 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     generation: number | undefined,
   ): Promise<void> {
     const known = await this.instances.findByJob(jobName, instanceNumber);
-    if (known !== null && known.worker_id === workerId) return; // other generation: next deploy fixes it
+    // Placed here (another generation: the next deploy fixes it) or waiting for a worker (it may
+    // come back here; if it lands elsewhere, this copy is removed on the next report).
+    if (known !== null && (known.worker_id === workerId || known.worker_id === '')) return;
     this.logger.info(
       { workerId, job: jobName, instance: instanceNumber },
       'removing a stray instance',
