@@ -2,6 +2,7 @@ import { Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@
 import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
 import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
+import { LevelTriggeredSync } from './level-triggered-sync';
 import { WorkerRepository, type Worker } from '../workers/worker.repository';
 import { isWorkerActive, type WorkerFactsPatch } from '../workers/worker.rules';
 import { NetPeersRevisionRepository } from './net-peers-revision.repository';
@@ -36,13 +37,14 @@ export const PEERS_CHECK_INTERVAL_MS = 1_000;
  */
 @Injectable()
 export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
-  private debounce: NodeJS.Timeout | undefined;
-  private interval: NodeJS.Timeout | undefined;
-  /** A sync is wanted; `force` publishes even an unchanged snapshot. */
-  private wanted: { force: boolean } | undefined;
-  private running: Promise<void> | undefined;
   private lastKey: string | undefined;
-  private stopped = false;
+  private readonly syncs = new LevelTriggeredSync({
+    debounceMs: PEERS_DEBOUNCE_MS,
+    intervalMs: PEERS_CHECK_INTERVAL_MS,
+    run: (force) => this.sync(force),
+    // lastKey is unchanged, so the next periodic check sees the difference and retries.
+    onError: (error) => this.logger.warn({ error: error.message }, 'peer list sync failed'),
+  });
 
   constructor(
     private readonly config: ClusterConfig,
@@ -60,27 +62,17 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
     // retained messages, and this process does not know what was published before it started).
     this.request({ force: true });
     this.messaging.onConnect(() => this.request({ force: true }));
-    this.interval = setInterval(() => this.kick(false), PEERS_CHECK_INTERVAL_MS);
-    this.interval.unref();
+    this.syncs.start();
   }
 
   /** Before the database and broker connections close (they close at application shutdown). */
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.debounce);
-    clearInterval(this.interval);
-    await this.running;
+    await this.syncs.stop();
   }
 
   /** Some worker joined, left or changed: sync after the debounce window. */
   request(options: { force?: boolean } = {}): void {
-    if (options.force) this.wanted = { force: true };
-    else this.wanted ??= { force: false };
-    if (this.debounce !== undefined || this.stopped) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.kick(false);
-    }, PEERS_DEBOUNCE_MS);
+    this.syncs.request(options);
   }
 
   /** An `information` report was applied: sync only if it may change the lists. */
@@ -90,30 +82,6 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   ): void {
     const wasActive = isWorkerActive(before, new Date(), this.config.workerTimeoutMs);
     if (informationAffectsPeers(before, patch, wasActive)) this.request();
-  }
-
-  /** Starts a sync unless one runs; a running one picks `wanted` up when it ends. */
-  private kick(force: boolean): void {
-    if (this.stopped) return;
-    if (force) this.wanted = { force: true };
-    else this.wanted ??= { force: false };
-    if (this.running !== undefined) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.wanted !== undefined && !this.stopped) {
-      const { force } = this.wanted;
-      this.wanted = undefined;
-      try {
-        await this.sync(force);
-      } catch (error) {
-        // The next periodic check retries (lastKey is unchanged, so it sees the difference).
-        this.logger.warn({ error: (error as Error).message }, 'peer list sync failed');
-      }
-    }
   }
 
   private async sync(force: boolean): Promise<void> {

@@ -3,6 +3,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
 import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
 import { WorkerMessaging } from '../worker-link/worker-messaging.repository';
+import { LevelTriggeredSync } from './level-triggered-sync';
 import { WorkerRepository } from '../workers/worker.repository';
 import { isWorkerActive } from '../workers/worker.rules';
 import { NetPeersRevisionRepository, RevisionSequence } from './net-peers-revision.repository';
@@ -35,12 +36,14 @@ export const SERVICES_CHECK_INTERVAL_MS = 1_000;
  */
 @Injectable()
 export class ServicesPublisher implements OnApplicationBootstrap, OnModuleDestroy {
-  private debounce: NodeJS.Timeout | undefined;
-  private interval: NodeJS.Timeout | undefined;
-  private wanted: { force: boolean } | undefined;
-  private running: Promise<void> | undefined;
   private lastKey: string | undefined;
-  private stopped = false;
+  private readonly syncs = new LevelTriggeredSync({
+    debounceMs: SERVICES_DEBOUNCE_MS,
+    intervalMs: SERVICES_CHECK_INTERVAL_MS,
+    run: (force) => this.sync(force),
+    // lastKey is unchanged, so the next periodic check sees the difference and retries.
+    onError: (error) => this.logger.warn({ error: error.message }, 'service table sync failed'),
+  });
 
   constructor(
     private readonly config: ClusterConfig,
@@ -58,56 +61,21 @@ export class ServicesPublisher implements OnApplicationBootstrap, OnModuleDestro
     // gone, and this process does not know what an earlier one published).
     this.request({ force: true });
     this.messaging.onConnect(() => this.request({ force: true }));
-    this.interval = setInterval(() => this.kick(false), SERVICES_CHECK_INTERVAL_MS);
-    this.interval.unref();
+    this.syncs.start();
   }
 
   async onModuleDestroy(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.debounce);
-    clearInterval(this.interval);
-    await this.running;
+    await this.syncs.stop();
   }
 
   /** An instance's namespace came or went, or the worker set changed: sync after the debounce. */
   request(options: { force?: boolean } = {}): void {
-    if (options.force) this.wanted = { force: true };
-    else this.wanted ??= { force: false };
-    if (this.debounce !== undefined || this.stopped) return;
-    this.debounce = setTimeout(() => {
-      this.debounce = undefined;
-      this.kick(false);
-    }, SERVICES_DEBOUNCE_MS);
+    this.syncs.request(options);
   }
 
   /** Resolves once no sync is wanted or running (tests). */
-  async settled(): Promise<void> {
-    while (this.running !== undefined || this.debounce !== undefined) {
-      await (this.running ?? new Promise((r) => setTimeout(r, SERVICES_DEBOUNCE_MS)));
-    }
-  }
-
-  private kick(force: boolean): void {
-    if (this.stopped) return;
-    if (force) this.wanted = { force: true };
-    else this.wanted ??= { force: false };
-    if (this.running !== undefined) return;
-    this.running = this.drain().finally(() => {
-      this.running = undefined;
-    });
-  }
-
-  private async drain(): Promise<void> {
-    while (this.wanted !== undefined && !this.stopped) {
-      const { force } = this.wanted;
-      this.wanted = undefined;
-      try {
-        await this.sync(force);
-      } catch (error) {
-        // lastKey is unchanged, so the next periodic check sees the difference and retries.
-        this.logger.warn({ error: (error as Error).message }, 'service table sync failed');
-      }
-    }
+  settled(): Promise<void> {
+    return this.syncs.settled();
   }
 
   private async sync(force: boolean): Promise<void> {
