@@ -104,16 +104,17 @@ describe('worker failover (real FerretDB, Redis, Mosquitto)', () => {
         MqttTopics.nodeJobsResources(lost.id),
         JSON.stringify({ services: [{ job_name: jobName, instance: 0, generation: 0 }] }),
       );
-    await eventually(
+    const removal = await eventually(
       async () =>
         h
           .receivedOn(MqttTopics.nodeControlDelete(lost.id))
-          .some((m) => (m.body as { job_name?: string }).job_name === jobName)
-          ? true
-          : undefined,
+          .find((m) => (m.body as { job_name?: string }).job_name === jobName),
       10_000,
       'stale copy removed from the returning worker',
     );
+    // Without a generation: no tombstone on the returning worker, so the instance can be placed
+    // back there one day (it keeps its generation when it moves).
+    expect(removal.body).toEqual({ job_name: jobName, instance_number: 0 });
     // The moved instance stays where it is.
     expect(await h.instance(serviceId, 0)).toMatchObject({ worker_id: survivor.id });
   });

@@ -249,9 +249,12 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
   }
 
   /**
-   * The worker runs an instance this cluster did not place there (undeployed while the worker
-   * was away, or moved to another worker): tell it to remove it. The delete carries the
-   * reported generation, so a newer deploy on that worker is never removed by it.
+   * The worker runs an instance this cluster did not place there: tell it to remove it.
+   * - Undeployed while the worker was away (no record): the delete carries the reported
+   *   generation, so the worker also refuses a late deploy of that generation.
+   * - Moved to another worker (its worker was lost): the delete carries NO generation. The
+   *   instance keeps its generation when it moves, and may one day be placed back here; a
+   *   tombstone at that generation would make this worker refuse that deploy forever.
    */
   private async strayInstance(
     workerId: string,
@@ -270,7 +273,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     this.messaging.delete(workerId, {
       job_name: jobName,
       instance_number: instanceNumber,
-      ...(generation !== undefined ? { generation } : {}),
+      ...(generation !== undefined && known === null ? { generation } : {}),
     });
   }
 
