@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { docker } from '../workers/worker-stack';
+import { sh } from './netns-underlay';
+
+/** Runs a command in a container (docker exec), stdout and stderr together. */
+export async function execIn(containerId: string, cmd: string[]): Promise<string> {
+  const exec = await docker.getContainer(containerId).exec({
+    Cmd: cmd,
+    AttachStdout: true,
+    AttachStderr: true,
+  });
+  const stream = await exec.start({});
+  const chunks: Buffer[] = [];
+  await new Promise<void>((resolve, reject) => {
+    docker.modem.demuxStream(
+      stream,
+      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
+      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
+    );
+    stream.on('end', () => resolve());
+    stream.on('error', reject);
+  });
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/**
+ * `count` HTTP GETs of `path` from inside a container with busybox `nc`; returns the last line of
+ * each answer (the body's last line), '' for no answer.
+ */
+export async function getFrom(
+  containerId: string,
+  host: string,
+  count = 1,
+  path = '/',
+): Promise<string[]> {
+  const out = await execIn(containerId, [
+    'sh',
+    '-c',
+    `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); ` +
+      `r=$(printf 'GET ${path} HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 80 | tail -n 1); echo "=$r"; done`,
+  ]);
+  return out
+    .split('\n')
+    .filter((l) => l.startsWith('='))
+    .map((l) => l.slice(1).trim());
+}
+
+/** Retries a single GET until its body matches `want` (tables/tunnels may still be converging). */
+export async function firstAnswer(
+  containerId: string,
+  host: string,
+  timeoutMs = 30_000,
+  want = /^instance-\d+$/,
+  path = '/',
+): Promise<{ body: string; ms: number }> {
+  const started = Date.now();
+  let body = '';
+  while (Date.now() - started < timeoutMs) {
+    [body = ''] = await getFrom(containerId, host, 1, path);
+    if (want.test(body)) return { body, ms: Date.now() - started };
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { body, ms: Date.now() - started };
+}
+
+/**
+ * tcpdump in a namespace, writing every packet of `iface` to `file` unbuffered. Immediate mode:
+ * on some kernels the default TPACKET_V3 ring hands nothing over (0 packets captured).
+ */
+export class Capture {
+  private constructor(
+    private readonly proc: ChildProcess,
+    readonly file: string,
+  ) {}
+
+  static async start(netns: string, iface: string, file: string): Promise<Capture> {
+    const proc = spawn(
+      'ip',
+      [
+        'netns',
+        'exec',
+        netns,
+        'tcpdump',
+        '--immediate-mode',
+        '-i',
+        iface,
+        '-U',
+        '-s',
+        '0',
+        '-n',
+        '-w',
+        file,
+      ],
+      { stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    let err = '';
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`tcpdump did not start: ${err}`)), 10_000);
+      proc.stderr?.on('data', (d: Buffer) => {
+        err += d.toString();
+        if (/listening on/.test(err)) {
+          clearTimeout(timer);
+          resolve();
+        }
+      });
+      proc.once('exit', (code) => {
+        clearTimeout(timer);
+        reject(new Error(`tcpdump exited ${code}: ${err}`));
+      });
+    });
+    // The ring is live shortly after the message: give it a moment before traffic starts.
+    await new Promise((r) => setTimeout(r, 300));
+    return new Capture(proc, file);
+  }
+
+  /** Stops tcpdump (by its pid) and returns the raw capture. */
+  async stop(): Promise<Buffer> {
+    if (this.proc.exitCode === null) {
+      await new Promise((r) => setTimeout(r, 500));
+      const exited = new Promise<void>((resolve) => this.proc.once('exit', () => resolve()));
+      this.proc.kill('SIGINT');
+      await Promise.race([exited, new Promise((r) => setTimeout(r, 5_000))]);
+      if (this.proc.exitCode === null && this.proc.signalCode === null) this.proc.kill('SIGKILL');
+    }
+    return readFileSync(this.file);
+  }
+
+  /** Packets of the capture matching a pcap filter expression. */
+  async count(filter: string): Promise<number> {
+    const out = await sh(['tcpdump', '-r', this.file, '-nn', filter], false);
+    return out.stdout.split('\n').filter(Boolean).length;
+  }
+}
+
+/** What of the data plane exists in a worker namespace: links, nft table lines, routes. */
+export async function workerNsSnapshot(
+  netns: string,
+): Promise<{ links: string[]; nft: string[]; routes: string[]; addrs: string[] }> {
+  const links = JSON.parse((await sh(['ip', '-n', netns, '-j', 'link'], false)).stdout || '[]') as {
+    ifname: string;
+  }[];
+  const addrs = JSON.parse((await sh(['ip', '-n', netns, '-j', 'addr'], false)).stdout || '[]') as {
+    ifname: string;
+    addr_info?: { local: string; prefixlen: number }[];
+  }[];
+  const nft = (
+    await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'table', 'inet', 'canopy'], false)
+  ).stdout;
+  const routes = (await sh(['ip', '-n', netns, 'route', 'show', 'table', 'all'], false)).stdout;
+  const lines = (t: string) =>
+    t
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
+  return {
+    links: links.map((l) => l.ifname).sort(),
+    addrs: addrs
+      .flatMap((l) => (l.addr_info ?? []).map((a) => `${l.ifname} ${a.local}/${a.prefixlen}`))
+      .sort(),
+    nft: lines(nft),
+    routes: lines(routes),
+  };
+}
+
+/** Named network namespaces on the machine. */
+export async function namedNetns(): Promise<string[]> {
+  return (await sh(['ip', 'netns', 'list'], false)).stdout
+    .split('\n')
+    .map((l) => l.trim().split(' ')[0] as string)
+    .filter(Boolean)
+    .sort();
+}
