@@ -35,84 +35,61 @@ export class NodeLocationDto {
   long!: number;
 }
 
-/** POST /api/node/register body with Canopy's labels and location (scheduler label/geo filters). */
-export class CanopyNodeRegistrationDto extends NodeRegistrationDto {
-  /** Operator labels of the worker (`zone: hall-2`); the cluster scheduler's label filter. */
-  @NullAsAbsent()
-  @OptionalField()
-  @IsStringRecord()
-  labels?: Record<string, string>;
+// The constructor signature is the one TypeScript requires of a mixin base.
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Constructor = abstract new (...args: any[]) => object;
 
-  @OptionalField()
-  @NestedObject(() => NodeLocationDto)
-  location?: NodeLocationDto;
+/**
+ * Canopy's node facts, declared once for both the registration body and the `information` report
+ * (class-validator and class-transformer read decorators along the prototype chain).
+ */
+function withCanopyNodeFacts<TBase extends Constructor>(Base: TBase) {
+  abstract class CanopyNodeFacts extends Base {
+    /** Operator labels of the worker (`zone: hall-2`); the cluster scheduler's label filter. */
+    @NullAsAbsent()
+    @OptionalField()
+    @IsStringRecord()
+    labels?: Record<string, string>;
 
-  /**
-   * What the worker offers to workloads: cores and MB the cluster may reserve in total
-   * (operator cap, or the machine minus a system reserve). The cluster's atomic reservations
-   * count against these; `vcpus`/`memory` stay Oakestra's live facts (cores, AVAILABLE MB).
-   */
-  @OptionalField()
-  @IsNonNegativeInt()
-  allocatable_vcpus?: number;
+    @OptionalField()
+    @NestedObject(() => NodeLocationDto)
+    location?: NodeLocationDto;
 
-  /** MB; see allocatable_vcpus. */
-  @OptionalField()
-  @IsNonNegativeInt()
-  allocatable_memory?: number;
+    /**
+     * What the worker offers to workloads: cores and MB the cluster may reserve in total
+     * (operator cap, or the machine minus a system reserve). The cluster's atomic reservations
+     * count against these; `vcpus`/`memory` stay Oakestra's live facts (cores, AVAILABLE MB).
+     */
+    @OptionalField()
+    @IsNonNegativeInt()
+    allocatable_vcpus?: number;
 
-  /** Canopy: the worker's WireGuard public key (its private key never leaves the worker). */
-  @OptionalField()
-  @IsString()
-  @Matches(WIREGUARD_KEY_PATTERN, { message: 'wg_public_key must be a base64 WireGuard key' })
-  wg_public_key?: string;
+    /** MB; see allocatable_vcpus. */
+    @OptionalField()
+    @IsNonNegativeInt()
+    allocatable_memory?: number;
 
-  /** Canopy: UDP port of the worker's tunnel (default 50103). */
-  @OptionalField()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  tunnel_port?: number;
+    /** Canopy: the worker's WireGuard public key (its private key never leaves the worker). */
+    @OptionalField()
+    @IsString()
+    @Matches(WIREGUARD_KEY_PATTERN, { message: 'wg_public_key must be a base64 WireGuard key' })
+    wg_public_key?: string;
+
+    /** Canopy: UDP port of the worker's tunnel (default 50103). */
+    @OptionalField()
+    @IsInt()
+    @Min(1)
+    @Max(65535)
+    tunnel_port?: number;
+  }
+  return CanopyNodeFacts;
 }
+
+/** POST /api/node/register body with Canopy's labels and location (scheduler label/geo filters). */
+export class CanopyNodeRegistrationDto extends withCanopyNodeFacts(NodeRegistrationDto) {}
 
 /** `nodes/<id>/information` with Canopy's labels and location (they may change at runtime). */
-export class CanopyNodeInfoDto extends NodeInfoDto {
-  @NullAsAbsent()
-  @OptionalField()
-  @IsStringRecord()
-  labels?: Record<string, string>;
-
-  @OptionalField()
-  @NestedObject(() => NodeLocationDto)
-  location?: NodeLocationDto;
-
-  /**
-   * What the worker offers to workloads: cores and MB the cluster may reserve in total
-   * (operator cap, or the machine minus a system reserve). The cluster's atomic reservations
-   * count against these; `vcpus`/`memory` stay Oakestra's live facts (cores, AVAILABLE MB).
-   */
-  @OptionalField()
-  @IsNonNegativeInt()
-  allocatable_vcpus?: number;
-
-  /** MB; see allocatable_vcpus. */
-  @OptionalField()
-  @IsNonNegativeInt()
-  allocatable_memory?: number;
-
-  /** Canopy: the worker's WireGuard public key (its private key never leaves the worker). */
-  @OptionalField()
-  @IsString()
-  @Matches(WIREGUARD_KEY_PATTERN, { message: 'wg_public_key must be a base64 WireGuard key' })
-  wg_public_key?: string;
-
-  /** Canopy: UDP port of the worker's tunnel (default 50103). */
-  @OptionalField()
-  @IsInt()
-  @Min(1)
-  @Max(65535)
-  tunnel_port?: number;
-}
+export class CanopyNodeInfoDto extends withCanopyNodeFacts(NodeInfoDto) {}
 
 /** `nodes/<id>/job` with the desired-state generation it refers to and the restart count. */
 export class CanopyJobStatusDto extends JobStatusDto {
