@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ManagedProcess, uniqueName } from '@canopy/testing';
 import { connectAsync } from 'mqtt';
-import { ClusterProcess, eventually, RootProcess } from '../clusters/cluster-stack';
+import { eventually } from '../clusters/cluster-stack';
 import { dist, E2E_WORKER_JOIN_TOKEN, REPO } from '../support/stack';
 import {
   containersOf,
@@ -94,19 +94,7 @@ export class NetStack extends WorkerStack {
     for (const [i] of this.workerResources.entries())
       hosts.push(await this.underlay.addHost(String.fromCharCode(97 + i), i + 1));
 
-    this.root = await RootProcess.start();
-    const name = `nt-${Math.random().toString(36).slice(2, 10)}`;
-    this.cluster = await ClusterProcess.create(name, this.root);
-    Object.assign(this.cluster.env, {
-      BULLMQ_PREFIX: uniqueName('e2e_nt'),
-      WORKER_TIMEOUT: '8s',
-      CLUSTER_SCHEDULING_RETRY_INTERVAL: '1s',
-    });
-    await this.cluster.launch();
-    await eventually(
-      async () => ((await this.root.clusters(true)).length === 1 ? true : undefined),
-      'cluster active at the root',
-    );
+    await this.startRootAndCluster('nt');
     const port = Number(this.cluster.env['CLUSTER_HTTP_PORT']);
     await this.underlay.forward(port);
     await this.underlay.forward(Number(new URL(services.mqttUrl).port || 1883));

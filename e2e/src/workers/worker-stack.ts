@@ -155,13 +155,16 @@ export class WorkerStack {
     readonly workerResources: WorkerResources[],
   ) {}
 
-  async start(): Promise<void> {
+  /**
+   * Root plus one cluster, active at the root. A unique name: the cluster's database, BullMQ
+   * prefix and broker roles derive from it.
+   */
+  protected async startRootAndCluster(prefix: string): Promise<void> {
     this.root = await RootProcess.start();
-    // Unique name: the cluster's database, BullMQ prefix and broker roles derive from it.
-    const name = `wk-${Math.random().toString(36).slice(2, 10)}`;
+    const name = `${prefix}-${Math.random().toString(36).slice(2, 10)}`;
     this.cluster = await ClusterProcess.create(name, this.root);
     Object.assign(this.cluster.env, {
-      BULLMQ_PREFIX: uniqueName('e2e_wk'),
+      BULLMQ_PREFIX: uniqueName(`e2e_${prefix}`),
       WORKER_TIMEOUT: '8s',
       CLUSTER_SCHEDULING_RETRY_INTERVAL: '1s',
     });
@@ -170,6 +173,10 @@ export class WorkerStack {
       async () => ((await this.root.clusters(true)).length === 1 ? true : undefined),
       'cluster active at the root',
     );
+  }
+
+  async start(): Promise<void> {
+    await this.startRootAndCluster('wk');
     const port = Number(this.cluster.env['CLUSTER_HTTP_PORT']);
     const tag = Math.random().toString(36).slice(2, 8);
     this.workers = this.workerResources.map(
