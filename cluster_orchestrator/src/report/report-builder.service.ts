@@ -1,3 +1,5 @@
+import { peerSnapshotOf } from '../network/net-peers.rules';
+import { WorkerSubnetService } from '../network/worker-subnet.service';
 import type { InstanceReport, Report, ResourceAggregate } from '@canopy/contracts/grpc';
 import { Injectable } from '@nestjs/common';
 import { ClusterConfig } from '../config/cluster-config';
@@ -25,10 +27,15 @@ export class ReportBuilder {
     private readonly config: ClusterConfig,
     private readonly instances: ClusterInstanceRepository,
     private readonly workers: WorkerRepository,
+    private readonly subnets: WorkerSubnetService,
   ) {}
 
   async build(clusterId: string, seq: number): Promise<Report> {
-    const [held, workers] = await Promise.all([this.instances.list(), this.workers.list()]);
+    const [held, workers, subnets] = await Promise.all([
+      this.instances.list(),
+      this.workers.list(),
+      this.subnets.assignments(),
+    ]);
     const resources = aggregateWorkers(this.activeWorkers(held, workers));
     const perArchitecture: Record<string, ResourceAggregate> = {};
     for (const [arch, value] of Object.entries(resources.aggregation_per_architecture)) {
@@ -40,6 +47,16 @@ export class ReportBuilder {
       aggregate: toWire(resources.aggregate),
       aggregation_per_architecture: perArchitecture,
       instances: held.map(toInstanceReport),
+      tunnel_peers: peerSnapshotOf(workers, subnets, new Date(), this.config.workerTimeoutMs).peers.map(
+        (p) => ({
+          worker_id: p.id,
+          subnet: p.subnet,
+          endpoint: p.endpoint,
+          port: p.port,
+          public_key: p.public_key ?? '',
+          cluster_id: '',
+        }),
+      ),
     };
   }
 
@@ -112,5 +129,7 @@ export function toInstanceReport(instance: ClusterInstance): InstanceReport {
     memory_percent: instance.memory_percent,
     logs: instance.logs,
     generation: instance.generation,
+    // A namespace reported by an earlier placement's worker is not reachable any more.
+    namespace_ip: instance.namespace_worker_id === instance.worker_id ? instance.namespace_ip : '',
   };
 }

@@ -242,6 +242,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           cluster_secret: identity.cluster_secret,
           protocol_version: CLUSTER_SESSION_PROTOCOL_VERSION,
           report_interval_ms: this.config.reportIntervalMs,
+          worker_subnet_pool: this.config.WORKER_SUBNET_POOL,
         },
       });
     });

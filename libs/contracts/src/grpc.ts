@@ -42,6 +42,13 @@ export {
   type DeployInstance,
   type UndeployInstance,
   type NetworkUpdate,
+  type TunnelPeer,
+  type ServiceQuery,
+  type InterestRemove,
+  type ServiceTable,
+  type ServiceAddress,
+  type ServiceTableInstance,
+  type RemotePeers,
 } from './generated/cluster_session';
 
 /** Version spoken in Hello/Welcome; bump only for changes an older peer cannot ignore. */

@@ -53,6 +53,7 @@ describe('instance usage and logs from cluster reports (root in-process, real gR
       aggregate,
       aggregation_per_architecture: { amd64: aggregate },
       instances,
+      tunnel_peers: [],
     };
     session.send({ report });
   };
@@ -63,6 +64,7 @@ describe('instance usage and logs from cluster reports (root in-process, real gR
     instance_number: 0,
     status: 'RUNNING',
     status_detail: '',
+    namespace_ip: '',
     worker_id: 'worker-1',
     host_ip: '192.0.2.10',
     cpu_percent: 12.5,

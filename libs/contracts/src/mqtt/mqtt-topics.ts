@@ -137,6 +137,11 @@ export const MqttSubscriptions = {
     MqttTopics.nodeControlDelete(nodeId),
     MqttTopics.nodeControlError(nodeId),
   ],
+  /**
+   * Every job's update signal: what a worker's broker role may subscribe to (read only) besides
+   * its own `nodes/<id>/#`. The net manager subscribes per job it is interested in.
+   */
+  ALL_JOB_UPDATES: `${JOBS}/+/${UPDATES_AVAILABLE}`,
   /** Net manager of worker `nodeId`: answers to its requests. */
   netManager: (nodeId: string): string[] => [
     MqttTopics.netSubnetworkResult(nodeId),

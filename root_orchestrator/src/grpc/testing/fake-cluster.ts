@@ -60,6 +60,7 @@ export class FakeCluster {
         cluster_secret: this.secret,
         protocol_version: 1,
         report_interval_ms: this.reportMs,
+        worker_subnet_pool: '',
       },
     });
     await session.next((m) => Boolean(m.welcome));
@@ -135,6 +136,7 @@ export class FakeCluster {
         memory_percent: 0,
         logs: '',
         generation: h.generation,
+        namespace_ip: '',
       });
     }
     const aggregate: ResourceAggregate = {
@@ -160,6 +162,7 @@ export class FakeCluster {
         aggregate,
         aggregation_per_architecture: { [this.capacity.architecture]: aggregate },
         instances,
+        tunnel_peers: [],
       },
     });
   }

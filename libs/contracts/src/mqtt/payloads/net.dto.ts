@@ -1,4 +1,4 @@
-import { IsDefined, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsString, Matches, Max, Min } from 'class-validator';
 import { IsNonNegativeInt, NestedArray, OptionalField } from '../../validation/validators';
 
 // Payloads between a worker's net manager (NM) and the cluster network manager (CSM),
@@ -89,6 +89,16 @@ export class TableQueryInstanceDto {
   @OptionalField()
   @NestedArray(() => ServiceIpDto)
   service_ip?: ServiceIpDto[];
+
+  /** Canopy: the worker the instance runs on (its tunnel peer id; `closest` measures RTT to it). */
+  @OptionalField()
+  @IsString()
+  worker_id?: string;
+
+  /** Canopy: the cluster of that worker. */
+  @OptionalField()
+  @IsString()
+  cluster_id?: string;
 }
 
 /** `nodes/<id>/net/tablequery/result`. */
@@ -106,6 +116,19 @@ export class NetTableQueryResultDto {
   @IsDefined()
   @NestedArray(() => TableQueryInstanceDto)
   instance_list!: TableQueryInstanceDto[];
+
+  /**
+   * Canopy: false when no service has that name or address anywhere in the hierarchy (then
+   * `app_name` is empty); absent means found (Oakestra answers only found services).
+   */
+  @OptionalField()
+  @IsBoolean()
+  found?: boolean;
+
+  /** Canopy: the service's ServiceIPs, also when it has no attached instance yet. */
+  @OptionalField()
+  @NestedArray(() => NetServiceIpDto)
+  service_ips?: NetServiceIpDto[];
 }
 
 /** `nodes/<id>/net/service/deployed`. */
@@ -229,6 +252,11 @@ export class NetPeerDto {
   @IsString()
   @Matches(WIREGUARD_KEY_PATTERN)
   public_key?: string;
+
+  /** Set for a worker of ANOTHER cluster (learnt through the root); absent for this cluster's. */
+  @OptionalField()
+  @IsString()
+  cluster_id?: string;
 }
 
 /**
