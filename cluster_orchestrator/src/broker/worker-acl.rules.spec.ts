@@ -22,12 +22,19 @@ describe('worker ACL rules', () => {
     expect(workerRolename('w1')).toBe('canopy-worker-w1');
   });
 
-  it('allows send, subscribe and receive on nodes/<id>/# only', () => {
+  it('allows send, subscribe and receive on nodes/<id>/#, and only listening to job updates', () => {
     expect(workerRoleAcls('w1')).toEqual([
       { acltype: 'publishClientSend', topic: 'nodes/w1/#', allow: true },
       { acltype: 'subscribePattern', topic: 'nodes/w1/#', allow: true },
       { acltype: 'publishClientReceive', topic: 'nodes/w1/#', allow: true },
+      { acltype: 'subscribePattern', topic: 'jobs/+/updates_available', allow: true },
+      { acltype: 'publishClientReceive', topic: 'jobs/+/updates_available', allow: true },
     ]);
+    expect(
+      workerRoleAcls('w1')
+        .filter((a) => a.acltype === 'publishClientSend')
+        .map((a) => a.topic),
+    ).toEqual(['nodes/w1/#']);
   });
 
   it('covers every per-node topic and subscription of the contracts for that worker only', () => {
@@ -68,12 +75,13 @@ describe(diffRoleAcls.name, () => {
   });
 
   it('removes extra ACLs and re-adds ones whose allow or priority differs', () => {
-    const [send, subscribe, receive] = desired;
+    const [send, subscribe, receive, ...updates] = desired;
     if (!send || !subscribe || !receive) throw new Error('expected three ACLs');
     const current: DynsecAcl[] = [
       { ...send, allow: false },
       { ...subscribe, priority: 5 },
       receive,
+      ...updates,
       { acltype: DynsecAclType.SUBSCRIBE_PATTERN, topic: '#', allow: true },
     ];
     expect(diffRoleAcls(current, desired)).toEqual({

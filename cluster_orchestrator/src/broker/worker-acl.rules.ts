@@ -1,4 +1,4 @@
-import { isValidTopicSegment } from '@canopy/contracts';
+import { isValidTopicSegment, MqttSubscriptions } from '@canopy/contracts';
 import { DynsecAclType } from './dynsec.constants';
 import type { DynsecAcl } from './dynsec.protocol';
 
@@ -38,13 +38,20 @@ export function workerTopicFilter(workerId: string): string {
  * The worker role's ACLs. Everything else is denied by the broker's defaults
  * (publishClientSend and subscribe deny); publishClientReceive is listed too so delivery stays
  * limited to the worker's topics even if the default for receiving is allow.
+ *
+ * Besides its own topics a worker may only LISTEN to `jobs/+/updates_available` (Oakestra's
+ * update signal for services it is interested in): a bare "re-query" signal carrying no table,
+ * so a worker learns at most which job names change, and it can never publish there.
  */
 export function workerRoleAcls(workerId: string): DynsecAcl[] {
   const topic = workerTopicFilter(workerId);
+  const updates = MqttSubscriptions.ALL_JOB_UPDATES;
   return [
     { acltype: DynsecAclType.PUBLISH_CLIENT_SEND, topic, allow: true },
     { acltype: DynsecAclType.SUBSCRIBE_PATTERN, topic, allow: true },
     { acltype: DynsecAclType.PUBLISH_CLIENT_RECEIVE, topic, allow: true },
+    { acltype: DynsecAclType.SUBSCRIBE_PATTERN, topic: updates, allow: true },
+    { acltype: DynsecAclType.PUBLISH_CLIENT_RECEIVE, topic: updates, allow: true },
   ];
 }
 

@@ -5,6 +5,7 @@ import {
   nextRevision,
   peersFor,
   peerSnapshotOf,
+  remotePeersOf,
   snapshotKey,
 } from './net-peers.rules';
 
@@ -139,5 +140,39 @@ describe('tunnel peer lists', () => {
     expect(nextRevision(1_700_000_000_500, 1_600_000_000_000)).toBe(1_700_000_000_501);
     // Revision store lost (database restored): time still moves it past old lists.
     expect(nextRevision(undefined, 1_800_000_000_000)).toBe(1_800_000_000_000);
+  });
+});
+
+describe('remotePeersOf', () => {
+  const peer = (over: Record<string, unknown>) => ({
+    worker_id: 'w',
+    subnet: '10.19.0.0/26',
+    endpoint: '198.18.1.2',
+    port: 50103,
+    public_key: '',
+    cluster_id: 'c2',
+    ...over,
+  });
+
+  it('keeps well-formed peers of other clusters outside this pool, prefixed and sorted', () => {
+    expect(
+      remotePeersOf(
+        [
+          peer({ worker_id: 'z', subnet: '10.19.0.64/26' }),
+          peer({}),
+          peer({}), // duplicate
+          peer({ worker_id: 'in-pool', subnet: '10.18.1.0/26' }),
+          peer({ worker_id: 'no-cluster', cluster_id: '' }),
+          peer({ worker_id: 'bad-endpoint', endpoint: 'host' }),
+          peer({ worker_id: 'bad-port', port: 0 }),
+          peer({ worker_id: 'bad-key', public_key: 'abc' }),
+          peer({ worker_id: 'bad-subnet', subnet: '10.19.0.0' }),
+        ],
+        '10.18.0.0/16',
+      ).map((p) => [p.id, p.subnet, p.cluster_id]),
+    ).toEqual([
+      ['c2/w', '10.19.0.0/26', 'c2'],
+      ['c2/z', '10.19.0.64/26', 'c2'],
+    ]);
   });
 });

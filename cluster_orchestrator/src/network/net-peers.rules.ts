@@ -1,4 +1,10 @@
-import type { NetPeerDto } from '@canopy/contracts';
+import {
+  isIpv4InCidr,
+  ipv4ToNumber,
+  WIREGUARD_KEY_PATTERN,
+  type NetPeerDto,
+} from '@canopy/contracts';
+import type { TunnelPeer } from '@canopy/contracts/grpc';
 import type { Worker } from '../workers/worker.repository';
 import { isWorkerActive, type WorkerFactsPatch } from '../workers/worker.rules';
 
@@ -20,6 +26,8 @@ export const DEFAULT_TUNNEL_PORT = 50103;
 export interface PeerSnapshot {
   recipients: string[];
   peers: NetPeerDto[];
+  /** Workers of OTHER clusters (through the root): peers of every worker here. */
+  remote?: NetPeerDto[];
 }
 
 export function peerSnapshotOf(
@@ -50,7 +58,43 @@ export function peerSnapshotOf(
 
 /** The list `workerId` gets: every OTHER peer (a worker never peers with itself). */
 export function peersFor(snapshot: PeerSnapshot, workerId: string): NetPeerDto[] {
-  return snapshot.peers.filter((p) => p.id !== workerId);
+  return [...snapshot.peers.filter((p) => p.id !== workerId), ...(snapshot.remote ?? [])];
+}
+
+/**
+ * Other clusters' workers from the root's RemotePeers, as peer entries: only well-formed ones
+ * (the root relays what other clusters reported), never one whose subnet overlaps this cluster's
+ * pool or one already listed (ids are unique only within a cluster, so they are prefixed with
+ * the cluster id), sorted for a canonical snapshot.
+ */
+export function remotePeersOf(peers: readonly TunnelPeer[], ownPool: string): NetPeerDto[] {
+  const seen = new Set<string>();
+  const out: NetPeerDto[] = [];
+  for (const p of peers) {
+    const network = p.subnet.split('/')[0] ?? '';
+    const valid =
+      p.cluster_id !== '' &&
+      p.worker_id !== '' &&
+      /^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(p.subnet) &&
+      ipv4ToNumber(network) !== null &&
+      ipv4ToNumber(p.endpoint) !== null &&
+      p.port >= 1 &&
+      p.port <= 65535 &&
+      (p.public_key === '' || WIREGUARD_KEY_PATTERN.test(p.public_key));
+    if (!valid || isIpv4InCidr(network, ownPool)) continue;
+    const id = `${p.cluster_id}/${p.worker_id}`;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    out.push({
+      id,
+      subnet: p.subnet,
+      endpoint: p.endpoint,
+      port: p.port,
+      ...(p.public_key !== '' ? { public_key: p.public_key } : {}),
+      cluster_id: p.cluster_id,
+    });
+  }
+  return out.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
 /** Equal keys ⇔ equal snapshots (both are built in canonical order). */

@@ -10,10 +10,13 @@ import {
   informationAffectsPeers,
   peersFor,
   peerSnapshotOf,
+  remotePeersOf,
   snapshotKey,
   type PeerSnapshot,
 } from './net-peers.rules';
 import { WorkerSubnetService } from './worker-subnet.service';
+import { HierarchyLink } from './hierarchy-link';
+import type { NetPeerDto } from '@canopy/contracts';
 
 /** Events within this window are published as one list (a burst of joins, a cluster boot). */
 export const PEERS_DEBOUNCE_MS = 200;
@@ -38,6 +41,12 @@ export const PEERS_CHECK_INTERVAL_MS = 1_000;
 @Injectable()
 export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
   private lastKey: string | undefined;
+  /**
+   * Other clusters' workers, from the root's last RemotePeers. Kept when the root goes away:
+   * tunnels that work keep working through a partition from the root.
+   */
+  private remote: NetPeerDto[] = [];
+  private remoteRevision = -1;
   private readonly syncs = new LevelTriggeredSync({
     debounceMs: PEERS_DEBOUNCE_MS,
     intervalMs: PEERS_CHECK_INTERVAL_MS,
@@ -52,6 +61,7 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly subnets: WorkerSubnetService,
     private readonly revisions: NetPeersRevisionRepository,
     private readonly messaging: WorkerMessaging,
+    private readonly hierarchy: HierarchyLink,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('PeersPublisher');
@@ -62,6 +72,14 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
     // retained messages, and this process does not know what was published before it started).
     this.request({ force: true });
     this.messaging.onConnect(() => this.request({ force: true }));
+    this.hierarchy.onRemotePeers((message) => {
+      // Revisions restart with a new root process, and only the root sends these: a lower one
+      // after a session change is a new sequence, not a late message on the same stream.
+      if (message.revision === this.remoteRevision) return;
+      this.remoteRevision = message.revision;
+      this.remote = remotePeersOf(message.peers, this.config.WORKER_SUBNET_POOL);
+      this.request();
+    });
     this.syncs.start();
   }
 
@@ -86,7 +104,10 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
 
   private async sync(force: boolean): Promise<void> {
     const [workers, subnets] = await Promise.all([this.workers.list(), this.subnets.assignments()]);
-    const snapshot = peerSnapshotOf(workers, subnets, new Date(), this.config.workerTimeoutMs);
+    const snapshot = {
+      ...peerSnapshotOf(workers, subnets, new Date(), this.config.workerTimeoutMs),
+      remote: this.remote,
+    };
     const key = snapshotKey(snapshot);
     if (!force && key === this.lastKey) return;
     const revision = await this.revisions.next();
@@ -103,6 +124,7 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
         revision,
         recipients: snapshot.recipients.length,
         peers: snapshot.peers.map((p) => `${p.id}@${p.endpoint}:${p.port}`),
+        remote: (snapshot.remote ?? []).map((p) => `${p.id}@${p.endpoint}:${p.port}`),
       },
       'tunnel peer lists published',
     );

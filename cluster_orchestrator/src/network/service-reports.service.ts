@@ -1,6 +1,7 @@
 import type { NetServiceDeployedDto, NetServiceUndeployedDto } from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
+import { ReportTrigger } from '../report/report-trigger';
 import { deployedReportProblem } from './net-services.rules';
 import { ServicesPublisher } from './services-publisher.service';
 import { WorkerSubnetService } from './worker-subnet.service';
@@ -23,6 +24,8 @@ export class ServiceReportsService {
     private readonly instances: ClusterInstanceRepository,
     private readonly subnets: WorkerSubnetService,
     private readonly publisher: ServicesPublisher,
+    // The root needs namespace IPs at once: other clusters' workers wait for them.
+    private readonly reports: ReportTrigger,
   ) {}
 
   async deployed(workerId: string, report: NetServiceDeployedDto): Promise<ServiceReportOutcome> {
@@ -37,6 +40,7 @@ export class ServiceReportsService {
     );
     if (!matched) return { outcome: 'ignored', reason: 'no such instance on this worker' };
     this.publisher.request();
+    this.reports.request();
     return { outcome: 'recorded' };
   }
 
@@ -51,6 +55,7 @@ export class ServiceReportsService {
       workerId,
     );
     this.publisher.request();
+    if (changed) this.reports.request();
     return changed ? { outcome: 'recorded' } : { outcome: 'ignored', reason: 'nothing recorded' };
   }
 }

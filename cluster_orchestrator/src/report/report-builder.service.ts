@@ -47,16 +47,19 @@ export class ReportBuilder {
       aggregate: toWire(resources.aggregate),
       aggregation_per_architecture: perArchitecture,
       instances: held.map(toInstanceReport),
-      tunnel_peers: peerSnapshotOf(workers, subnets, new Date(), this.config.workerTimeoutMs).peers.map(
-        (p) => ({
-          worker_id: p.id,
-          subnet: p.subnet,
-          endpoint: p.endpoint,
-          port: p.port,
-          public_key: p.public_key ?? '',
-          cluster_id: '',
-        }),
-      ),
+      tunnel_peers: peerSnapshotOf(
+        workers,
+        subnets,
+        new Date(),
+        this.config.workerTimeoutMs,
+      ).peers.map((p) => ({
+        worker_id: p.id,
+        subnet: p.subnet,
+        endpoint: p.endpoint,
+        port: p.port,
+        public_key: p.public_key ?? '',
+        cluster_id: '',
+      })),
     };
   }
 

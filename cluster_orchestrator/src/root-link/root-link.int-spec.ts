@@ -122,6 +122,7 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
       cluster_secret: `ccs_secret_${report.cluster_id}`,
       protocol_version: 1,
       report_interval_ms: 200,
+      worker_subnet_pool: '10.18.0.0/16',
     });
     expect(report.aggregate).toMatchObject({
       vcpus: 8,

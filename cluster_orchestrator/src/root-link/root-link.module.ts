@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { MongooseModule } from '@nestjs/mongoose';
 import { InstancesModule } from '../instances/instances.module';
+import { NetworkModule } from '../network/network.module';
 import { ReportModule } from '../report/report.module';
 import { ClusterIdentityRepository } from './cluster-identity.repository';
 import { ClusterIdentityRecord, ClusterIdentitySchema } from './cluster-identity.schema';
@@ -19,6 +20,7 @@ import { RootSessionService } from './root-session.service';
     ]),
     InstancesModule,
     ReportModule,
+    NetworkModule,
   ],
   controllers: [ClusterStatusController],
   providers: [

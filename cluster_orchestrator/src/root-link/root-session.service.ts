@@ -13,6 +13,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
 import { InstanceCommandsService } from '../instances/instance-commands.service';
+import { HierarchyLink } from '../network/hierarchy-link';
 import { ReportBuilder } from '../report/report-builder.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { Backoff } from './backoff';
@@ -62,6 +63,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
     private readonly reports: ReportBuilder,
     private readonly state: RootLinkState,
     private readonly trigger: ReportTrigger,
+    private readonly hierarchy: HierarchyLink,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('RootSession');
@@ -177,6 +179,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
         clearTimeout(welcomeTimer);
         clearInterval(reportTimer);
         this.trigger.listen(undefined);
+        this.hierarchy.detach();
         this.call = undefined;
         if (welcomed) this.logger.info('session to the root closed');
         if (error) reject(error);
@@ -207,6 +210,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           sendReport();
           reportTimer = setInterval(sendReport, this.config.reportIntervalMs);
           this.trigger.listen(sendReport);
+          this.hierarchy.attach(identity.cluster_id, write);
           return;
         }
         if (!welcomed) return; // nothing counts before the Welcome
@@ -216,6 +220,10 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           enqueue(async () => write({ ack: await this.commands.deploy(deploy) }));
         } else if (undeploy) {
           enqueue(async () => write({ ack: await this.commands.undeploy(undeploy) }));
+        } else if (message.service_table) {
+          this.hierarchy.deliverTable(message.service_table);
+        } else if (message.remote_peers) {
+          this.hierarchy.deliverRemotePeers(message.remote_peers);
         } else if (message.network_update) {
           // Network updates arrive with the networking issue; acknowledged so the root does not wait.
           const commandId = message.network_update.command_id;

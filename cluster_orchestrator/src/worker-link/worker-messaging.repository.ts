@@ -4,6 +4,8 @@ import {
   MQTT_QOS,
   type NetPeersDto,
   type NetServicesDto,
+  type NetTableQueryResultDto,
+  type JobUpdatesAvailableDto,
   MqttSubscriptions,
   MqttTopics,
 } from '@canopy/contracts';
@@ -60,6 +62,7 @@ export class WorkerMessaging implements OnApplicationBootstrap {
     const topics = [
       ...MqttSubscriptions.CLUSTER_MANAGER,
       ...MqttSubscriptions.CLUSTER_SERVICE_REPORTS,
+      ...MqttSubscriptions.CLUSTER_TABLE_QUERIES,
     ];
     this.client.subscribe(topics, { qos: MQTT_QOS }, (error) => {
       if (error) this.logger.error({ error: error.message }, 'subscribing to worker topics failed');
@@ -93,6 +96,19 @@ export class WorkerMessaging implements OnApplicationBootstrap {
    */
   services(workerId: string, body: NetServicesDto): void {
     this.publish(MqttTopics.netServices(workerId), body, true);
+  }
+
+  /** The answer to a worker's table query (`nodes/<id>/net/tablequery/result`). */
+  tableQueryResult(workerId: string, body: NetTableQueryResultDto): void {
+    this.publish(MqttTopics.netTableQueryResult(workerId), body);
+  }
+
+  /**
+   * Oakestra's `jobs/<job>/updates_available`: the job's table changed, interested workers query
+   * it again. Not retained: a worker subscribing later queries anyway.
+   */
+  jobUpdates(jobName: string, body: JobUpdatesAvailableDto): void {
+    this.publish(MqttTopics.jobUpdatesAvailable(jobName), body);
   }
 
   private publish(topic: string, body: object, retain = false): void {

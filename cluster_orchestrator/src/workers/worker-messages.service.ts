@@ -4,8 +4,10 @@ import {
   CanopyNodeInfoDto,
   InstanceStatus,
   metricToNumber,
+  NetInterestRemoveDto,
   NetServiceDeployedDto,
   NetServiceUndeployedDto,
+  NetTableQueryRequestDto,
   NodeTopic,
   NODE_NOT_REGISTERED_MESSAGE,
   parseNodeStatusPayload,
@@ -19,6 +21,7 @@ import { WorkerCredentialsService } from '../broker/worker-credentials.service';
 import { ClusterInstanceRepository } from '../instances/cluster-instance.repository';
 import { PlacementRelease } from '../instances/placement-release.service';
 import { PeersPublisher } from '../network/peers-publisher.service';
+import { RemoteTablesService } from '../network/remote-tables.service';
 import {
   ServiceReportsService,
   type ServiceReportOutcome,
@@ -65,6 +68,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     private readonly credentials: WorkerCredentialsService,
     private readonly peers: PeersPublisher,
     private readonly serviceReports: ServiceReportsService,
+    private readonly remoteTables: RemoteTablesService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerMessages');
@@ -105,6 +109,10 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
         return this.onServiceDeployed(nodeId, payload);
       case NodeTopic.NET_SERVICE_UNDEPLOYED:
         return this.onServiceUndeployed(nodeId, payload);
+      case NodeTopic.NET_TABLEQUERY_REQUEST:
+        return this.onTableQuery(nodeId, payload);
+      case NodeTopic.NET_INTEREST_REMOVE:
+        return this.onInterestRemove(nodeId, payload);
       default:
         return undefined; // our own control topics, echoed by the broker: not for us
     }
@@ -216,6 +224,23 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     const outcome = await this.serviceReports.undeployed(workerId, result.value);
     this.logServiceReport(workerId, 'net/service/undeployed', result.value, outcome);
+  }
+
+  /**
+   * A table query may wait for the root (up to its timeout): it runs beside the message chain,
+   * so one slow answer never holds up other workers' statuses.
+   */
+  private async onTableQuery(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(NetTableQueryRequestDto, payload);
+    if (!result.ok) return this.reject(workerId, 'net/tablequery/request', describe(result.errors));
+    if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
+    void this.remoteTables.query(workerId, result.value);
+  }
+
+  private async onInterestRemove(workerId: string, payload: Buffer | string): Promise<void> {
+    const result = parsePayload(NetInterestRemoveDto, payload);
+    if (!result.ok) return this.reject(workerId, 'net/interest/remove', describe(result.errors));
+    await this.remoteTables.interestRemoved(workerId, result.value);
   }
 
   private logServiceReport(

@@ -8,6 +8,8 @@ import {
   type Report,
   type RootMessage,
   type SC2Message,
+  type ServiceQuery,
+  type ServiceTable,
 } from '@canopy/contracts/grpc';
 
 /**
@@ -28,6 +30,13 @@ export class FakeRoot {
   readonly reports: Report[] = [];
   readonly acks: { command_id: string; ok: boolean; error: string }[] = [];
   readonly hellos: NonNullable<ClusterMessage['hello']>[] = [];
+  readonly queries: ServiceQuery[] = [];
+  readonly interestRemovals: string[] = [];
+  /**
+   * How the fake root answers a ServiceQuery (the answer gets the query's request_id); undefined
+   * or an undefined result leaves it unanswered.
+   */
+  tableFor: ((query: ServiceQuery) => Omit<ServiceTable, 'request_id'> | undefined) | undefined;
   private readonly secrets = new Map<string, string>();
   private readonly streams = new Set<Duplex>();
   private server: grpc.Server | undefined;
@@ -143,6 +152,13 @@ export class FakeRoot {
       }
       if (message.report) this.reports.push(message.report);
       if (message.ack) this.acks.push(message.ack);
+      if (message.interest_remove) this.interestRemovals.push(message.interest_remove.job_name);
+      const query = message.service_query;
+      if (query) {
+        this.queries.push(query);
+        const table = this.tableFor?.(query);
+        if (table) call.write({ service_table: { ...table, request_id: query.request_id } });
+      }
     });
     const drop = (): void => {
       this.streams.delete(call);

@@ -131,6 +131,11 @@ export const MqttSubscriptions = {
     `${NODES}/+/${NodeTopic.NET_SERVICE_DEPLOYED}`,
     `${NODES}/+/${NodeTopic.NET_SERVICE_UNDEPLOYED}`,
   ],
+  /** Canopy's cluster: table queries and interest removals of the workers' net managers. */
+  CLUSTER_TABLE_QUERIES: [
+    `${NODES}/+/${NodeTopic.NET_TABLEQUERY_REQUEST}`,
+    `${NODES}/+/${NodeTopic.NET_INTEREST_REMOVE}`,
+  ],
   /** Node engine of worker `nodeId`: its control topics. */
   nodeEngine: (nodeId: string): string[] => [
     MqttTopics.nodeControlDeploy(nodeId),
