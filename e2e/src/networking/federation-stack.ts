@@ -1,5 +1,4 @@
 import { uniqueName } from '@canopy/testing';
-import { connectAsync } from 'mqtt';
 import { ClusterProcess, eventually, http, RootProcess } from '../clusters/cluster-stack';
 import { deleteRedisKeys, services, type WorkerView } from '../workers/worker-stack';
 import { NetnsWorkerAgent, NetStack } from './net-stack';
@@ -61,14 +60,7 @@ export class FederationStack extends NetStack {
     this.workers.forEach((w, i) => w.writeConfig(Number(clusters[i]?.env['CLUSTER_HTTP_PORT'])));
     await Promise.all(this.workers.map((w) => w.start()));
     for (const [i, w] of this.workers.entries()) {
-      const identity = await eventually(
-        async () => w.identity(),
-        `${w.nodeName} joined`,
-        30_000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}\n--- ${w.nodeName} ---\n${w.logs()}`);
-      });
-      w.id = identity.node_id;
+      await w.joined();
       const cluster = clusters[i] as ClusterProcess;
       await eventually(async () => {
         const views = (await http(cluster.base, 'GET', '/api/workers')).body as WorkerView[];
@@ -80,19 +72,7 @@ export class FederationStack extends NetStack {
       return all.length === 2 && all.every((c) => c['active_nodes'] === 1) ? true : undefined;
     }, 'both cluster aggregates at the root include their worker');
 
-    this.observer = await connectAsync(services.mqttUrl, {
-      username: services.mqttAdminUsername,
-      password: services.mqttAdminPassword,
-      clientId: uniqueName('e2e-fed-observer'),
-      reconnectPeriod: 0,
-    });
-    this.observer.on('message', (topic, payload) =>
-      this.messages.push({ topic, text: payload.toString(), at: Date.now() }),
-    );
-    await this.observer.subscribeAsync(
-      this.workers.map((w) => `nodes/${w.id}/#`),
-      { qos: 1 },
-    );
+    await this.observeWorkers('fed');
   }
 
   override async stop(): Promise<void> {

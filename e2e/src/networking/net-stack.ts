@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { ManagedProcess, uniqueName } from '@canopy/testing';
-import { connectAsync } from 'mqtt';
+import { ManagedProcess } from '@canopy/testing';
 import { eventually } from '../clusters/cluster-stack';
 import { dist, E2E_WORKER_JOIN_TOKEN, REPO } from '../support/stack';
 import {
@@ -113,14 +113,7 @@ export class NetStack extends WorkerStack {
     for (const w of this.workers) w.writeConfig(port);
     await Promise.all(this.workers.map((w) => w.start()));
     for (const w of this.workers) {
-      const identity = await eventually(
-        async () => w.identity(),
-        `${w.nodeName} joined`,
-        30_000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}\n--- ${w.nodeName} ---\n${w.logs()}`);
-      });
-      w.id = identity.node_id;
+      await w.joined();
     }
     await eventually(async () => {
       const views = await this.workerViews();
@@ -133,19 +126,7 @@ export class NetStack extends WorkerStack {
       return c && c['active_nodes'] === this.workers.length ? true : undefined;
     }, 'cluster aggregate at the root includes the workers');
 
-    this.observer = await connectAsync(services.mqttUrl, {
-      username: services.mqttAdminUsername,
-      password: services.mqttAdminPassword,
-      clientId: uniqueName('e2e-nt-observer'),
-      reconnectPeriod: 0,
-    });
-    this.observer.on('message', (topic, payload) =>
-      this.messages.push({ topic, text: payload.toString(), at: Date.now() }),
-    );
-    await this.observer.subscribeAsync(
-      this.workers.map((w) => `nodes/${w.id}/#`),
-      { qos: 1 },
-    );
+    await this.observeWorkers('nt');
   }
 
   worker(label: 'a' | 'b'): NetnsWorkerAgent {
@@ -172,4 +153,20 @@ export class NetStack extends WorkerStack {
       await this.underlay.destroy();
     }
   }
+}
+
+/**
+ * Stops `stack` and removes `dir`, then reports what is left of it: namespaces, links and
+ * processes of its underlay, and containers of its workers (both must be empty).
+ */
+export async function stopAndListLeftovers(
+  stack: NetStack,
+  dir: string,
+): Promise<{ left: string[]; containers: unknown[] }> {
+  const ids = stack.workers.map((w) => w.id).filter(Boolean);
+  await stack.stop();
+  const left = await stack.underlay.leftovers();
+  const containers = (await Promise.all(ids.map((id) => containersOf(id).catch(() => [])))).flat();
+  await rm(dir, { recursive: true, force: true });
+  return { left, containers };
 }

@@ -1,11 +1,11 @@
 import { existsSync, mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, type Json } from '../clusters/cluster-stack';
 import { dist } from '../support/stack';
 import { appName, containersOf, microservice } from '../workers/worker-stack';
 import { FederationStack } from './federation-stack';
+import { stopAndListLeftovers } from './net-stack';
 import { firstAnswer, getFrom, workerNsSnapshot } from './net-client';
 import { sh } from './netns-underlay';
 
@@ -52,14 +52,7 @@ describe('networking across clusters: table query through the root, remote tunne
   }, 150_000);
 
   afterAll(async () => {
-    const ids = stack.workers.map((w) => w.id).filter(Boolean);
-    const underlay = stack.underlay;
-    await stack.stop();
-    const left = await underlay.leftovers();
-    const containers = (
-      await Promise.all(ids.map((id) => containersOf(id).catch(() => [])))
-    ).flat();
-    await rm(dir, { recursive: true, force: true });
+    const { left, containers } = await stopAndListLeftovers(stack, dir);
     expect(left).toEqual([]);
     expect(containers).toEqual([]);
   }, 90_000);

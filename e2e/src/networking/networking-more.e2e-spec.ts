@@ -1,11 +1,10 @@
 import { mkdtempSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { eventually, type Json } from '../clusters/cluster-stack';
 import { appName, containersOf, microservice } from '../workers/worker-stack';
 import { Capture, firstAnswer, getFrom, namedNetns, workerNsSnapshot } from './net-client';
-import { NetStack } from './net-stack';
+import { NetStack, stopAndListLeftovers } from './net-stack';
 import { sh } from './netns-underlay';
 
 /**
@@ -47,14 +46,7 @@ describe('networking: closest ServiceIP, encrypted tunnel, port mapping, clean u
   }, 120_000);
 
   afterAll(async () => {
-    const ids = stack.workers.map((w) => w.id).filter(Boolean);
-    const underlay = stack.underlay;
-    await stack.stop();
-    const left = await underlay.leftovers();
-    const containers = (
-      await Promise.all(ids.map((id) => containersOf(id).catch(() => [])))
-    ).flat();
-    await rm(dir, { recursive: true, force: true });
+    const { left, containers } = await stopAndListLeftovers(stack, dir);
     expect(left).toEqual([]);
     expect(containers).toEqual([]);
   }, 90_000);

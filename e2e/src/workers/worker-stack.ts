@@ -99,6 +99,18 @@ export class WorkerAgent {
     this.proc = undefined;
   }
 
+  /** Waits until the agent has joined its cluster and takes its worker id. */
+  async joined(): Promise<void> {
+    const identity = await eventually(
+      async () => this.identity(),
+      `${this.nodeName} joined`,
+      30_000,
+    ).catch((e: Error) => {
+      throw new Error(`${e.message}\n--- ${this.nodeName} ---\n${this.logs()}`);
+    });
+    this.id = identity.node_id;
+  }
+
   /** The identity the agent persisted after joining (undefined until it has joined). */
   identity(): { node_id: string } | undefined {
     return readJson(join(this.stateDir, 'identity.json')) as { node_id: string } | undefined;
@@ -185,14 +197,7 @@ export class WorkerStack {
     for (const w of this.workers) w.writeConfig(port);
     await Promise.all(this.workers.map((w) => w.start()));
     for (const w of this.workers) {
-      const identity = await eventually(
-        async () => w.identity(),
-        `${w.nodeName} joined`,
-        30_000,
-      ).catch((e: Error) => {
-        throw new Error(`${e.message}\n--- ${w.nodeName} ---\n${w.logs()}`);
-      });
-      w.id = identity.node_id;
+      await w.joined();
     }
     await eventually(async () => {
       const views = await this.workerViews();
@@ -219,10 +224,15 @@ export class WorkerStack {
       throw new Error(`${e.message}: ${JSON.stringify(await this.root.clusters(true))}`);
     });
 
+    await this.observeWorkers('wk');
+  }
+
+  /** An admin MQTT client recording every message on the workers' topics into `messages`. */
+  protected async observeWorkers(prefix: string): Promise<void> {
     this.observer = await connectAsync(services.mqttUrl, {
       username: services.mqttAdminUsername,
       password: services.mqttAdminPassword,
-      clientId: uniqueName('e2e-wk-observer'),
+      clientId: uniqueName(`e2e-${prefix}-observer`),
       reconnectPeriod: 0,
     });
     this.observer.on('message', (topic, payload) =>
