@@ -10,6 +10,8 @@ import {
   type RootTestApp,
   simpleSla,
   startRootTestApp,
+  activeClusters,
+  createApplicationServices,
 } from '../testing/root-test-app';
 
 type Json = Record<string, unknown>;
@@ -126,28 +128,15 @@ describe('instance usage and logs from cluster reports (root in-process, real gR
         protocol_version: 1,
         // The test sends reports itself; a long period keeps the cluster active meanwhile.
         report_interval_ms: 60_000,
+        worker_subnet_pool: '',
       },
     });
     await session.next((m) => Boolean(m.welcome));
     send([]);
-    await eventually(async () => {
-      const active = (await request(root.url).get(ClusterRegistryRoute.CLUSTERS_ACTIVE))
-        .body as Json[];
-      return active.length === 1 ? true : undefined;
-    });
-    const created = await request(root.url)
-      .post(RootRoute.APPLICATION_CREATE)
-      .set(bearer(token))
-      .send(simpleSla('usage', ['nginx']))
-      .expect(200);
-    const appId = ((created.body as Json[])[0] as Json)['applicationID'] as string;
-    const services = (
-      await request(root.url)
-        .get(rootPath(RootRoute.SERVICES_OF_APPLICATION, { appid: appId }))
-        .set(bearer(token))
-        .expect(200)
-    ).body as Json[];
-    serviceId = (services[0] as Json)['_id'] as string;
+    await activeClusters(root.url, 1);
+    serviceId = (await createApplicationServices(root.url, token, simpleSla('usage', ['nginx'])))[
+      'nginx'
+    ] as string;
     await request(root.url)
       .post(rootPath(RootRoute.SERVICE_INSTANCE, { serviceid: serviceId }))
       .set(bearer(token))

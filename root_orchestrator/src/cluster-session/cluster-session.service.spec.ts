@@ -44,6 +44,7 @@ function update(instance_number: number, fields: Partial<StatusUpdate> = {}): St
     status_detail: '',
     worker_id: 'w1',
     host_ip: '10.0.0.2',
+    namespace_ip: '',
     cpu_percent: 12.5,
     memory_percent: 40,
     logs: 'started\n',
@@ -60,6 +61,7 @@ function report(instance_number: number, fields: Partial<InstanceReport> = {}): 
     status_detail: '',
     worker_id: 'w1',
     host_ip: '10.0.0.2',
+    namespace_ip: '',
     cpu_percent: 12.5,
     memory_percent: 40,
     logs: 'started\n',
@@ -91,6 +93,7 @@ describe('desiredInstances', () => {
         status_detail: 'up',
         worker_id: 'w1',
         host_ip: '10.0.0.2',
+        namespace_ip: '',
         cpu_percent: 12.5,
         memory_percent: 40,
         logs: 'started\n',
@@ -168,6 +171,18 @@ describe('applyStatusUpdates', () => {
       host_ip: '10.0.0.2',
       cpu_percent: 3,
     });
+  });
+
+  it('records a namespace address, and its removal as "" (not "keep")', () => {
+    const attached = applyStatusUpdates(service([placed(0)]), CLUSTER, [
+      update(0, { namespace_ip: '10.18.0.5' }),
+    ]);
+    expect(attached?.instance_list[0]).toMatchObject({ namespace_ip: '10.18.0.5' });
+    const stored = attached?.instance_list[0] ?? placed(0);
+    const detached = applyStatusUpdates(service([stored]), CLUSTER, [
+      update(0, { status: 'DEAD', namespace_ip: '' }),
+    ]);
+    expect(detached?.instance_list[0]).toMatchObject({ status: 'DEAD', namespace_ip: '' });
   });
 
   it('writes nothing (null) when the stored instance already shows the update', () => {

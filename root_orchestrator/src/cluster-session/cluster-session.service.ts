@@ -20,6 +20,8 @@ import { secretMatches } from '../clusters/cluster-credentials';
 import type { Cluster, ClusterReportState } from '../clusters/cluster.model';
 import { ClusterRepository } from '../clusters/cluster.repository';
 import { generationOf, isPlacedOn } from '../clusters/instance-assignment';
+import { NetworkInterestService } from '../network-interest/network-interest.service';
+import { sanitizeTunnelPeers } from '../network-interest/tunnel-peers.rules';
 import type { InstanceRecord, InstancesChange, StoredService } from '../services/service.model';
 import { ServiceRepository } from '../services/service.repository';
 import { ClusterCommandsService } from './cluster-commands.service';
@@ -31,6 +33,9 @@ import {
   type StatusUpdate,
 } from './reconcile';
 import { type OpenSession, SessionRegistry } from './session-registry';
+
+/** Longest Hello.worker_subnet_pool stored as given (a CIDR is at most 18 characters). */
+const MAX_POOL_TEXT = 64;
 
 /** The first message must be a Hello, this soon. */
 export const HELLO_TIMEOUT_MS = 10_000;
@@ -73,6 +78,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
     private readonly services: ServiceRepository,
     private readonly registry: SessionRegistry,
     private readonly commands: ClusterCommandsService,
+    private readonly network: NetworkInterestService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('ClusterSession');
@@ -94,6 +100,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
         if (ended) return;
         ended = true;
         clearTimeout(helloTimer);
+        this.network.sessionClosed(sessionId);
         if (session && cluster) {
           const current = this.registry.unregister(session);
           const id = cluster.id;
@@ -105,7 +112,9 @@ export class ClusterSessionService implements OnApplicationShutdown {
                 { clusterId: id, error: (error as Error).message },
                 'could not record the disconnect',
               ),
-            );
+            )
+            // Once stored, so the pass sees the cluster gone from others' peers and tables.
+            .finally(() => this.network.changed());
           this.logger.info(
             { clusterId: id, name, sessionId, why, current },
             'cluster session closed',
@@ -134,10 +143,14 @@ export class ClusterSessionService implements OnApplicationShutdown {
           if (ended) return; // the stream went away while we were checking
           clearTimeout(helloTimer);
           ({ cluster, session } = accepted);
+          await this.network.sessionOpened(session);
           return;
         }
         if (message.report) await this.onReport(cluster, sessionId, message.report);
-        else if (message.ack && !message.ack.ok) {
+        else if (message.service_query) await this.network.query(sessionId, message.service_query);
+        else if (message.interest_remove) {
+          this.network.removeInterest(sessionId, message.interest_remove.job_name);
+        } else if (message.ack && !message.ack.ok) {
           this.logger.warn(
             { clusterId: cluster.id, commandId: message.ack.command_id, error: message.ack.error },
             'cluster refused a command',
@@ -196,7 +209,12 @@ export class ClusterSessionService implements OnApplicationShutdown {
       },
     };
     const now = new Date();
-    await this.clusters.markConnected(cluster.id, sessionId, hello.report_interval_ms, now);
+    // An over-long pool is stored cut and marked, so it stays recognisably malformed.
+    const pool =
+      hello.worker_subnet_pool.length > MAX_POOL_TEXT
+        ? `${hello.worker_subnet_pool.slice(0, MAX_POOL_TEXT)}…`
+        : hello.worker_subnet_pool;
+    await this.clusters.markConnected(cluster.id, sessionId, hello.report_interval_ms, pool, now);
     this.registry.register(session);
     session.send({
       welcome: {
@@ -211,6 +229,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
         name: cluster.cluster_name,
         sessionId,
         reportIntervalMs: hello.report_interval_ms,
+        workerSubnetPool: pool,
         protocol: hello.protocol_version,
       },
       'cluster session established',
@@ -228,18 +247,21 @@ export class ClusterSessionService implements OnApplicationShutdown {
     if (!stored) return; // replaced by a newer session: that one reconciles
     const services = await this.services.findPlacedOnClusters([cluster.id]);
     const plan = reconcileReport(desiredInstances(cluster.id, services), report.instances);
-    if (isPlanEmpty(plan)) return;
-    this.logger.info(
-      {
-        clusterId: cluster.id,
-        deploy: plan.deploy.length,
-        undeploy: plan.undeploy.length,
-        undeployServices: plan.undeployServices.length,
-        statusUpdates: plan.statusUpdates.length,
-      },
-      'reconciling cluster report',
-    );
-    await this.apply(cluster.id, plan, services);
+    if (!isPlanEmpty(plan)) {
+      this.logger.info(
+        {
+          clusterId: cluster.id,
+          deploy: plan.deploy.length,
+          undeploy: plan.undeploy.length,
+          undeployServices: plan.undeployServices.length,
+          statusUpdates: plan.statusUpdates.length,
+        },
+        'reconciling cluster report',
+      );
+      await this.apply(cluster.id, plan, services);
+    }
+    // Now rather than at the periodic check: other clusters' workers wait for these tables.
+    this.network.changed();
   }
 
   private async apply(
@@ -278,6 +300,7 @@ export function reportState(report: Report): ClusterReportState {
     aggregate: report.aggregate ?? EMPTY_AGGREGATE,
     aggregation_per_architecture: report.aggregation_per_architecture,
     reported_instances: report.instances.map((i) => instanceKey(i.service_id, i.instance_number)),
+    tunnel_peers: sanitizeTunnelPeers(report.tunnel_peers).peers,
   };
 }
 
@@ -298,6 +321,7 @@ export function desiredInstances(
         status_detail: stringOr(instance.status_detail, ''),
         worker_id: stringOr(instance['worker_id'], ''),
         host_ip: stringOr(instance['host_ip'], ''),
+        namespace_ip: stringOr(instance['namespace_ip'], ''),
         cpu_percent: numberOrNull(instance['cpu_percent']),
         memory_percent: numberOrNull(instance['memory_percent']),
         logs: stringOr(instance['logs'], null),
@@ -335,6 +359,11 @@ export function applyStatusUpdates(
       // An empty id/address means "not known to the cluster (yet)": keep what is stored.
       ...(update.worker_id !== '' ? { worker_id: update.worker_id } : {}),
       ...(update.host_ip !== '' ? { host_ip: update.host_ip } : {}),
+      // Unlike the ids above, '' is a fact here (the namespace is gone) and is recorded; a
+      // record that never had an address gets no empty field (no write for nothing).
+      ...(update.namespace_ip !== '' || typeof instance['namespace_ip'] === 'string'
+        ? { namespace_ip: update.namespace_ip }
+        : {}),
       cpu_percent: update.cpu_percent,
       memory_percent: update.memory_percent,
       logs: update.logs,

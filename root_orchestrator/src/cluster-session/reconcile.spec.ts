@@ -25,6 +25,7 @@ function desired(
     status_detail: '',
     worker_id: '',
     host_ip: '',
+    namespace_ip: '',
     cpu_percent: 0,
     memory_percent: 0,
     logs: '',
@@ -63,6 +64,7 @@ function reported(
     status_detail: '',
     worker_id: '',
     host_ip: '',
+    namespace_ip: '',
     cpu_percent: 0,
     memory_percent: 0,
     logs: '',
@@ -142,11 +144,30 @@ describe('reconcileReport', () => {
         status_detail: 'up',
         worker_id: 'w1',
         host_ip: '10.0.0.2',
+        namespace_ip: '',
         cpu_percent: 12.5,
         memory_percent: 40,
         logs: 'started\n',
       },
     ]);
+  });
+
+  it('records the namespace address in canonical form; a malformed one counts as detached', () => {
+    const attached = reconcileReport(
+      [desired(A, 0, 0, 'RUNNING', RUNNING)],
+      [reported(A, 0, 0, { ...RUNNING_REPORT, namespace_ip: '10.018.0.5' })],
+    );
+    expect(attached.statusUpdates).toEqual([]); // malformed = '' = what is stored
+    const good = reconcileReport(
+      [desired(A, 0, 0, 'RUNNING', RUNNING)],
+      [reported(A, 0, 0, { ...RUNNING_REPORT, namespace_ip: 'FDFF::0:5' })],
+    );
+    expect(good.statusUpdates).toEqual([expect.objectContaining({ namespace_ip: 'fdff::5' })]);
+    const huge = reconcileReport(
+      [desired(A, 0, 0, 'RUNNING', { ...RUNNING, namespace_ip: '10.18.0.5' })],
+      [reported(A, 0, 0, { ...RUNNING_REPORT, namespace_ip: '1'.repeat(10_000) })],
+    );
+    expect(huge.statusUpdates).toEqual([expect.objectContaining({ namespace_ip: '' })]);
   });
 
   it('a report equal to what the root stores produces no update (no write)', () => {
@@ -163,6 +184,7 @@ describe('reconcileReport', () => {
     ['logs', { logs: 'started\nrequest 1\n' }],
     ['logs emptied', { logs: '' }],
     ['host_ip', { host_ip: '10.0.0.9' }],
+    ['namespace_ip', { namespace_ip: '10.18.0.5' }],
     ['worker_id', { worker_id: 'w2' }],
     ['status_detail', { status_detail: 'restarted' }],
     ['status', { status: 'FAILED' }],
@@ -183,6 +205,16 @@ describe('reconcileReport', () => {
       [reported(A, 0, 0, { ...RUNNING_REPORT, worker_id: '', host_ip: '' })],
     );
     expect(plan.statusUpdates).toEqual([]);
+  });
+
+  it('an emptied namespace_ip is a change (the namespace is gone): recorded', () => {
+    const plan = reconcileReport(
+      [desired(A, 0, 0, 'RUNNING', { ...RUNNING, namespace_ip: '10.18.0.5' })],
+      [reported(A, 0, 0, { ...RUNNING_REPORT, status: 'DEAD', namespace_ip: '' })],
+    );
+    expect(plan.statusUpdates).toEqual([
+      expect.objectContaining({ status: 'DEAD', namespace_ip: '' }),
+    ]);
   });
 
   it('usage never recorded (null) is recorded by the first report, even as zeros', () => {

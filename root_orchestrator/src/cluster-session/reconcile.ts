@@ -5,6 +5,7 @@ import {
   NegativeSchedulingStatus,
 } from '@canopy/contracts';
 import type { InstanceReport } from '@canopy/contracts/grpc';
+import { canonicalIp } from '../network/ip-address';
 
 /**
  * The root's reconcile of one cluster report (DESIGN.md "Reconcile, at every tier"), pure:
@@ -13,7 +14,7 @@ import type { InstanceReport } from '@canopy/contracts/grpc';
  * - reported but not desired → UndeployInstance (the whole service, -1, when the root wants
  *   none of that service on this cluster: Oakestra's `DELETE .../<job_id>/-1`);
  * - both, same generation, and what the cluster observes (status, status_detail, worker_id,
- *   host_ip, cpu_percent, memory_percent, logs) differs from what the root stores → the root
+ *   host_ip, namespace_ip, cpu_percent, memory_percent, logs) differs from what the root stores → the root
  *   records it (a StatusUpdate); when nothing differs there is no update, hence no write.
  * Level-triggered: running it on every report makes lost commands a delay, never a loss.
  */
@@ -32,6 +33,8 @@ export interface DesiredInstance {
   worker_id: string;
   /** '' when not known yet. */
   host_ip: string;
+  /** '' when not attached (or never recorded). */
+  namespace_ip: string;
   /**
    * null = never recorded: the first report of the generation then records its values even when
    * they are 0 / '', so GET /api/service/<id> shows usage and logs for every reported instance.
@@ -52,6 +55,12 @@ export interface StatusUpdate {
   worker_id: string;
   /** '' = the cluster does not know (yet): the stored value is kept, never erased. */
   host_ip: string;
+  /**
+   * Canonical text, or '' = not attached. Unlike host_ip, '' IS recorded: a stopped instance's
+   * namespace is gone, and other clusters' tables must stop routing to it. A malformed address
+   * counts as not attached.
+   */
+  namespace_ip: string;
   /** Finite (a non-finite report value is recorded as 0: JSON cannot carry NaN/Infinity). */
   cpu_percent: number;
   memory_percent: number;
@@ -153,6 +162,7 @@ function toStatusUpdate(d: DesiredInstance, r: InstanceReport): StatusUpdate {
     status_detail: r.status_detail,
     worker_id: r.worker_id,
     host_ip: r.host_ip,
+    namespace_ip: namespaceIpOf(r.namespace_ip),
     cpu_percent: finiteOrZero(r.cpu_percent),
     memory_percent: finiteOrZero(r.memory_percent),
     logs: logTail(r.logs),
@@ -169,10 +179,19 @@ function differs(d: DesiredInstance, u: StatusUpdate): boolean {
     u.status_detail !== d.status_detail ||
     (u.worker_id !== '' && u.worker_id !== d.worker_id) ||
     (u.host_ip !== '' && u.host_ip !== d.host_ip) ||
+    u.namespace_ip !== d.namespace_ip ||
     u.cpu_percent !== d.cpu_percent ||
     u.memory_percent !== d.memory_percent ||
     u.logs !== d.logs
   );
+}
+
+/** Longest address text worth parsing (a full IPv6 with an embedded IPv4 tail is 45). */
+const MAX_IP_TEXT = 45;
+
+function namespaceIpOf(text: string): string {
+  if (text === '' || text.length > MAX_IP_TEXT) return '';
+  return canonicalIp(text) ?? '';
 }
 
 /** NaN would make every report "differ" (NaN !== NaN) and cannot be rendered in JSON. */

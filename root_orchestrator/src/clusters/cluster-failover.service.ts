@@ -8,6 +8,7 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import { SessionRegistry } from '../cluster-session/session-registry';
 import { RootConfig } from '../config/root-config';
+import { NetworkInterestService } from '../network-interest/network-interest.service';
 import { SchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import { ServiceRepository } from '../services/service.repository';
 import type { Cluster } from './cluster.model';
@@ -41,6 +42,7 @@ export class ClusterFailoverService implements OnApplicationBootstrap, OnApplica
     private readonly queue: SchedulingQueue,
     private readonly sessions: SessionRegistry,
     private readonly config: RootConfig,
+    private readonly tables: NetworkInterestService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('ClusterFailover');
@@ -148,6 +150,7 @@ export class ClusterFailoverService implements OnApplicationBootstrap, OnApplica
       for (const { n, generation } of numbers) await this.queue.enqueue(service.id, n, generation);
       moved += numbers.length;
     }
+    if (moved > 0) this.tables.changed();
     return moved;
   }
 }

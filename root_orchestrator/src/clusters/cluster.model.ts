@@ -1,4 +1,4 @@
-import type { ResourceAggregate } from '@canopy/contracts/grpc';
+import type { ResourceAggregate, TunnelPeer } from '@canopy/contracts/grpc';
 
 /** A registered cluster as the root's features see it (see ClusterRecord for the fields). */
 export interface Cluster {
@@ -22,6 +22,9 @@ export interface Cluster {
   aggregate: ResourceAggregate | null;
   aggregation_per_architecture: Record<string, ResourceAggregate>;
   reported_instances: string[];
+  worker_subnet_pool: string;
+  tunnel_peers: TunnelPeer[];
+  network_problem: string | null;
   active: boolean;
   inactive_since: Date | null;
 }
@@ -41,4 +44,6 @@ export interface ClusterReportState {
   aggregate: ResourceAggregate;
   aggregation_per_architecture: Record<string, ResourceAggregate>;
   reported_instances: string[];
+  /** Already validated (see sanitizeTunnelPeers). */
+  tunnel_peers: TunnelPeer[];
 }

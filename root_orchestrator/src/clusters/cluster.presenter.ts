@@ -10,7 +10,16 @@ import { livenessOf } from './cluster-liveness';
  * `total_gpu_percent` ← gpu_percent, `active_nodes`, `virtualization`, and
  * `last_modified_timestamp` (seconds). Never the secret hash.
  */
-export function toClusterView(cluster: Cluster, now: Date): ClusterView {
+/**
+ * Canopy networking facts beyond ClusterView (to be declared in @canopy/contracts): the pool the
+ * cluster announced and, when it is kept out of the hierarchy's network, why.
+ */
+export interface RootClusterView extends ClusterView {
+  worker_subnet_pool: string;
+  network_problem: string | null;
+}
+
+export function toClusterView(cluster: Cluster, now: Date): RootClusterView {
   const a = cluster.aggregate;
   const liveness = livenessOf(cluster, now);
   return {
@@ -41,6 +50,8 @@ export function toClusterView(cluster: Cluster, now: Date): ClusterView {
     inactive_since: liveness.inactiveSince?.toISOString() ?? null,
     registered_at: cluster.registered_at.toISOString(),
     report_interval_ms: cluster.report_interval_ms,
+    worker_subnet_pool: cluster.worker_subnet_pool,
+    network_problem: cluster.network_problem,
   };
 }
 

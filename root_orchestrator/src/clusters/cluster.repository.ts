@@ -1,4 +1,4 @@
-import type { ResourceAggregate } from '@canopy/contracts/grpc';
+import type { ResourceAggregate, TunnelPeer } from '@canopy/contracts/grpc';
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { type Model, Types } from 'mongoose';
@@ -47,6 +47,9 @@ export class ClusterRepository implements OnModuleInit {
         aggregate: null,
         aggregation_per_architecture: {},
         reported_instances: [],
+        worker_subnet_pool: '',
+        tunnel_peers: [],
+        network_problem: null,
         active: false,
         inactive_since: null,
       });
@@ -90,6 +93,7 @@ export class ClusterRepository implements OnModuleInit {
     id: string,
     sessionId: string,
     reportIntervalMs: number,
+    workerSubnetPool: string,
     now: Date,
   ): Promise<void> {
     await this.model
@@ -102,6 +106,7 @@ export class ClusterRepository implements OnModuleInit {
             connected_at: now,
             disconnected_at: null,
             report_interval_ms: reportIntervalMs,
+            worker_subnet_pool: workerSubnetPool,
           },
         },
       )
@@ -133,6 +138,11 @@ export class ClusterRepository implements OnModuleInit {
       )
       .exec();
     return result.matchedCount > 0;
+  }
+
+  /** Records (or clears, null) why the cluster is kept out of the hierarchy's network. */
+  async setNetworkProblem(id: string, problem: string | null): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { network_problem: problem } }).exec();
   }
 
   async delete(id: string): Promise<boolean> {
@@ -173,6 +183,9 @@ function toCluster(doc: ClusterDocument): Cluster {
       ResourceAggregate
     >,
     reported_instances: doc.reported_instances ?? [],
+    worker_subnet_pool: doc.worker_subnet_pool ?? '',
+    tunnel_peers: (doc.tunnel_peers ?? []) as unknown as TunnelPeer[],
+    network_problem: doc.network_problem ?? null,
     active: doc.active === true,
     inactive_since: doc.inactive_since ?? null,
   };

@@ -77,6 +77,24 @@ export class ClusterRecord {
   @Prop({ type: [String], default: [] })
   reported_instances!: string[];
 
+  /** Hello.worker_subnet_pool: the CIDR its workers' subnets come from ('' = not announced). */
+  @Prop({ type: String, default: '' })
+  worker_subnet_pool!: string;
+
+  /**
+   * The tunnel facts of its active workers from its last report (validated; `cluster_id` empty),
+   * handed to the other clusters as RemotePeers.
+   */
+  @Prop({ type: [Object], default: [] })
+  tunnel_peers!: Record<string, unknown>[];
+
+  /**
+   * Why the cluster is kept out of the hierarchy's network (overlapping or malformed worker
+   * subnet pool), for the operator; null when it takes part.
+   */
+  @Prop({ type: String, default: null })
+  network_problem!: string | null;
+
   /** Liveness as last judged by the monitor (for queries and transitions). */
   @Prop({ type: Boolean, default: false })
   active!: boolean;

@@ -9,6 +9,7 @@ import { ClustersController, ClusterAdminController } from './clusters.controlle
 import { ClustersDataModule } from './clusters-data.module';
 import { ClustersService } from './clusters.service';
 import { JoinTokensService } from './join-tokens.service';
+import { NetworkInterestModule } from '../network-interest/network-interest.module';
 
 /** The root's cluster registry: REST views, join tokens, registration rules, failover. */
 @Module({
@@ -18,6 +19,7 @@ import { JoinTokensService } from './join-tokens.service';
     ClusterSessionModule,
     ServicesDataModule,
     SchedulingModule,
+    NetworkInterestModule,
   ],
   controllers: [ClustersController, ClusterAdminController],
   providers: [

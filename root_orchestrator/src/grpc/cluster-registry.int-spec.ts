@@ -264,6 +264,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
         cluster_secret: first.cluster_secret,
         protocol_version: 1,
         report_interval_ms: 1000,
+        worker_subnet_pool: '',
       },
     });
     expect((await session.ended).code).toBe(grpc.status.UNAUTHENTICATED);
@@ -298,6 +299,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
         cluster_secret: 'ccs_wrong',
         protocol_version: 1,
         report_interval_ms: 1000,
+        worker_subnet_pool: '',
       },
     });
     expect(await wrong.ended).toMatchObject({ code: grpc.status.UNAUTHENTICATED });
@@ -305,7 +307,13 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
 
     const reportFirst = client.connect();
     reportFirst.send({
-      report: { cluster_id: id, seq: 1, instances: [], aggregation_per_architecture: {} },
+      report: {
+        cluster_id: id,
+        seq: 1,
+        instances: [],
+        aggregation_per_architecture: {},
+        tunnel_peers: [],
+      },
     });
     const status = await reportFirst.ended;
     expect(status.code).toBe(grpc.status.UNAUTHENTICATED);
@@ -320,7 +328,13 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
     });
     const session = client.connect();
     session.send({
-      hello: { cluster_id: id, cluster_secret, protocol_version: 1, report_interval_ms: 1000 },
+      hello: {
+        cluster_id: id,
+        cluster_secret,
+        protocol_version: 1,
+        report_interval_ms: 1000,
+        worker_subnet_pool: '',
+      },
     });
     const welcome = await session.next((m) => m.welcome !== undefined && m.welcome !== null);
     expect(welcome.welcome).toEqual({
@@ -335,6 +349,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
         aggregate,
         aggregation_per_architecture: { amd64: aggregate },
         instances: [],
+        tunnel_peers: [],
       },
     });
     const active = await eventually(async () => {
@@ -355,6 +370,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
       active_nodes: 2,
       virtualization: ['docker'],
       report_interval_ms: 1000,
+      worker_subnet_pool: '',
       inactive_since: null,
       aggregation_per_architecture: { amd64: expect.objectContaining({ vcpus: 8, memory: 16384 }) },
     });
@@ -384,7 +400,13 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
       join_token: BOOTSTRAP,
     });
     const hello = {
-      hello: { cluster_id: id, cluster_secret, protocol_version: 1, report_interval_ms: 1000 },
+      hello: {
+        cluster_id: id,
+        cluster_secret,
+        protocol_version: 1,
+        report_interval_ms: 1000,
+        worker_subnet_pool: '',
+      },
     };
     const older = client.connect();
     older.send(hello);
@@ -400,6 +422,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
         aggregate,
         aggregation_per_architecture: {},
         instances: [],
+        tunnel_peers: [],
       },
     });
     await eventually(async () => {
@@ -417,7 +440,13 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
     });
     const session = client.connect();
     session.send({
-      hello: { cluster_id: id, cluster_secret, protocol_version: 1, report_interval_ms: 300 },
+      hello: {
+        cluster_id: id,
+        cluster_secret,
+        protocol_version: 1,
+        report_interval_ms: 300,
+        worker_subnet_pool: '',
+      },
     });
     await session.next((m) => Boolean(m.welcome));
     const started = Date.now();

@@ -7,6 +7,7 @@ import { ServicesDataModule } from '../services/services-data.module';
 import { ServicesModule } from '../services/services.module';
 import { InstancesController } from './instances.controller';
 import { InstancesService } from './instances.service';
+import { NetworkInterestModule } from '../network-interest/network-interest.module';
 
 @Module({
   imports: [
@@ -16,6 +17,7 @@ import { InstancesService } from './instances.service';
     SchedulingModule,
     ClusterSessionModule,
     NetworkAddressesModule,
+    NetworkInterestModule,
   ],
   controllers: [InstancesController],
   providers: [InstancesService],

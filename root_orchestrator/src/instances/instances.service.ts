@@ -6,6 +6,7 @@ import { generationOf } from '../clusters/instance-assignment';
 import type { Principal } from '../auth/principal';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { NetworkAddressesService } from '../network/network-addresses.service';
+import { NetworkInterestService } from '../network-interest/network-interest.service';
 import { WAITING_FOR_SCHEDULING } from '../scheduling/scheduling.constants';
 import { SchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import type { InstanceRecord } from '../services/service.model';
@@ -26,6 +27,7 @@ export class InstancesService {
     private readonly queue: SchedulingQueue,
     private readonly commands: ClusterCommandsService,
     private readonly network: NetworkAddressesService,
+    private readonly tables: NetworkInterestService,
   ) {}
 
   /**
@@ -94,6 +96,7 @@ export class InstancesService {
     // Only now that no instance record holds them.
     await this.network.releaseInstances(serviceId, removed);
     this.commands.undeployRemoved(serviceId, removed, false);
+    this.tables.changed();
     return { message: 'ok' };
   }
 }

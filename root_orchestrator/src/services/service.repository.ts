@@ -78,6 +78,15 @@ export class ServiceRepository implements OnModuleInit {
     return doc ? toStoredService(doc) : null;
   }
 
+  async findByJobNames(jobNames: readonly string[]): Promise<StoredService[]> {
+    if (jobNames.length === 0) return [];
+    const docs = await this.model
+      .find({ job_name: { $in: [...jobNames] } })
+      .lean<ServiceDocument[]>()
+      .exec();
+    return docs.map(toStoredService);
+  }
+
   /**
    * The service holding `address` (canonical text) as a ServiceIP or one of its instances'
    * InstanceIP (Oakestra's lookup order: service addresses first).

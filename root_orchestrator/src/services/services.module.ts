@@ -7,6 +7,7 @@ import { SchedulingModule } from '../scheduling/scheduling.module';
 import { ServicesController } from './services.controller';
 import { ServicesDataModule } from './services-data.module';
 import { ServicesService } from './services.service';
+import { NetworkInterestModule } from '../network-interest/network-interest.module';
 
 @Module({
   imports: [
@@ -16,6 +17,7 @@ import { ServicesService } from './services.service';
     SchedulingModule,
     ClusterSessionModule,
     NetworkAddressesModule,
+    NetworkInterestModule,
   ],
   controllers: [ServicesController],
   providers: [ServicesService],

@@ -20,6 +20,7 @@ import {
 import { ClusterCommandsService } from '../cluster-session/cluster-commands.service';
 import { generationOf } from '../clusters/instance-assignment';
 import { NetworkAddressesService } from '../network/network-addresses.service';
+import { NetworkInterestService } from '../network-interest/network-interest.service';
 import { SchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import {
   buildServiceDocument,
@@ -61,6 +62,7 @@ export class ServicesService {
     private readonly queue: SchedulingQueue,
     private readonly commands: ClusterCommandsService,
     private readonly network: NetworkAddressesService,
+    private readonly tables: NetworkInterestService,
   ) {}
 
   // ------------------------------------------------------------------ visibility
@@ -275,6 +277,7 @@ export class ServicesService {
     for (const service of services) {
       this.commands.undeployRemoved(service.id, service.instance_list, true);
     }
+    this.tables.changed();
   }
 
   /**

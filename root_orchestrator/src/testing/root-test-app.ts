@@ -1,5 +1,5 @@
 import { loadConfig } from '@canopy/common';
-import { QueueName, RootRoute } from '@canopy/contracts';
+import { ClusterRegistryRoute, QueueName, RootRoute, rootPath } from '@canopy/contracts';
 import { loadLocalServices, uniqueName } from '@canopy/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
@@ -175,4 +175,40 @@ export function simpleSla(
       },
     ],
   };
+}
+
+/** Waits until the root lists `count` active clusters. */
+export function activeClusters(url: string, count: number): Promise<true> {
+  return eventually(
+    async () => {
+      const active = (await request(url).get(ClusterRegistryRoute.CLUSTERS_ACTIVE))
+        .body as unknown[];
+      return active.length === count ? true : undefined;
+    },
+    10_000,
+    `${count} active clusters`,
+  );
+}
+
+/** Creates an application from `sla`; its services' ids by microservice name. */
+export async function createApplicationServices(
+  url: string,
+  token: string,
+  sla: Record<string, unknown>,
+): Promise<Record<string, string>> {
+  const created = await request(url)
+    .post(RootRoute.APPLICATION_CREATE)
+    .set(bearer(token))
+    .send(sla)
+    .expect(200);
+  const appId = (created.body as Record<string, unknown>[])[0]?.['applicationID'] as string;
+  const services = (
+    await request(url)
+      .get(rootPath(RootRoute.SERVICES_OF_APPLICATION, { appid: appId }))
+      .set(bearer(token))
+      .expect(200)
+  ).body as Record<string, unknown>[];
+  return Object.fromEntries(
+    services.map((s) => [s['microservice_name'] as string, s['_id'] as string]),
+  );
 }
