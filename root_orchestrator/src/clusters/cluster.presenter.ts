@@ -10,16 +10,7 @@ import { livenessOf } from './cluster-liveness';
  * `total_gpu_percent` ← gpu_percent, `active_nodes`, `virtualization`, and
  * `last_modified_timestamp` (seconds). Never the secret hash.
  */
-/**
- * Canopy networking facts beyond ClusterView (to be declared in @canopy/contracts): the pool the
- * cluster announced and, when it is kept out of the hierarchy's network, why.
- */
-export interface RootClusterView extends ClusterView {
-  worker_subnet_pool: string;
-  network_problem: string | null;
-}
-
-export function toClusterView(cluster: Cluster, now: Date): RootClusterView {
+export function toClusterView(cluster: Cluster, now: Date): ClusterView {
   const a = cluster.aggregate;
   const liveness = livenessOf(cluster, now);
   return {

@@ -1,4 +1,4 @@
-import type { MessageDto } from '@canopy/contracts';
+import type { ClusterView, MessageDto } from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { requireAdmin } from '../auth/policies';
@@ -7,7 +7,7 @@ import { SessionRegistry } from '../cluster-session/session-registry';
 import { NotFoundError } from '../common/errors/domain-errors';
 import { ClusterFailoverService } from './cluster-failover.service';
 import { ClusterRepository } from './cluster.repository';
-import { type RootClusterView, toClusterView } from './cluster.presenter';
+import { toClusterView } from './cluster.presenter';
 
 export const CLUSTER_NOT_FOUND = 'Cluster not found';
 
@@ -44,12 +44,12 @@ export class ClustersService {
     return { message: 'Cluster removed' };
   }
 
-  async list(): Promise<RootClusterView[]> {
+  async list(): Promise<ClusterView[]> {
     const now = new Date();
     return (await this.clusters.list()).map((c) => toClusterView(c, now));
   }
 
-  async listActive(): Promise<RootClusterView[]> {
+  async listActive(): Promise<ClusterView[]> {
     return (await this.list()).filter((c) => c.active);
   }
 }

@@ -110,4 +110,11 @@ export interface ClusterView {
   registered_at: string;
   /** Canopy: the report period the cluster announced, ms. */
   report_interval_ms: number;
+  /** Canopy: the worker subnet pool the cluster announced ('' for clusters that announce none). */
+  worker_subnet_pool: string;
+  /**
+   * Canopy: why the cluster is kept out of the hierarchy's network (no tunnels or service tables
+   * across clusters), e.g. its pool overlaps another cluster's; null when it takes part.
+   */
+  network_problem: string | null;
 }
