@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { eventually, type Json } from '../clusters/cluster-stack';
 import { appName, containersOf, docker, microservice } from '../workers/worker-stack';
 import { NetStack } from './net-stack';
+import { execIn, firstAnswer, getFrom } from './net-client';
 import { hostCanopySnapshot, sh } from './netns-underlay';
 
 /**
@@ -23,59 +24,6 @@ const httpdCmd = [
   '-c',
   'mkdir -p /www && hostname > /www/index.html && exec httpd -f -p 80 -h /www',
 ];
-
-async function execIn(containerId: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: cmd,
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.demuxStream(
-      stream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-    );
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  return Buffer.concat(chunks).toString('utf8');
-}
-
-/**
- * `count` HTTP GETs from inside a container with busybox `nc` (this image's `wget` crashes in
- * network mode none); returns the last line of each answer (the body), '' for no answer.
- */
-async function getFrom(containerId: string, host: string, count = 1): Promise<string[]> {
-  const out = await execIn(containerId, [
-    'sh',
-    '-c',
-    `i=0; while [ $i -lt ${count} ]; do i=$((i+1)); ` +
-      `r=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${host} 80 | tail -n 1); echo "=$r"; done`,
-  ]);
-  return out
-    .split('\n')
-    .filter((l) => l.startsWith('='))
-    .map((l) => l.slice(1).trim());
-}
-
-/** Retries a single GET until it answers `instance-N` (tables/tunnels may still be converging). */
-async function firstAnswer(
-  containerId: string,
-  host: string,
-  timeoutMs = 30_000,
-): Promise<{ body: string; ms: number }> {
-  const started = Date.now();
-  let body = '';
-  while (Date.now() - started < timeoutMs) {
-    [body = ''] = await getFrom(containerId, host);
-    if (/^instance-\d+$/.test(body)) return { body, ms: Date.now() - started };
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { body, ms: Date.now() - started };
-}
 
 describe('networking: two workers in network namespaces, WireGuard tunnel, rr_ip and InstanceIP', () => {
   const dir = mkdtempSync(join(tmpdir(), 'canopy-net-e2e-'));

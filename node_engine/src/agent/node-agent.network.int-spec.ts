@@ -2,8 +2,10 @@
  * The agent in-process with `network.enabled` against the real Mosquitto and Docker (fake
  * registration answer carrying a subnet): the tunnel key goes into the registration and
  * `information`, deploys become network-mode-`none` containers attached to the worker bridge
- * (port mapping and InstanceIP served), `net/peers` is applied, and a restarted agent adopts
- * the containers without restarting them. Unique bridge/tunnel names; everything removed in afterAll.
+ * (port mapping and InstanceIP served), `net/peers` is applied, a table miss becomes a table
+ * query whose answer makes the client's (retried) connection work, interests follow
+ * `updates_available` and expire, and a restarted agent adopts the containers without
+ * restarting them. Unique bridge/tunnel names; everything removed in afterAll.
  */
 import { randomBytes, randomInt } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
@@ -23,6 +25,7 @@ import { CommandRunner, NetManager } from '../network';
 import { CanopyLabel } from '../runtime/container-labels';
 import type { RegistrationBody } from '../registration/cluster-registration.client';
 import { NodeAgent, type Registrar } from './node-agent';
+import { execIn as execInContainer } from '../testing/docker-exec';
 
 jest.setTimeout(60_000);
 
@@ -35,6 +38,10 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
   const subnet = `10.253.${randomInt(0, 255)}.0/26`;
   const hostPort = randomInt(30_000, 32_000);
   const instanceIp = `10.30.${randomInt(1, 250)}.21`;
+  /** A ServiceIP of "another cluster's" service: nothing on this worker knows it at first. */
+  const remoteIp = `10.30.${randomInt(1, 250)}.77`;
+  const remoteJob = `remote.${id}.db.ns`;
+  const clientJob = `client.${id}.cli.ns`;
   const stateDir = join(mkdtempSync(join(tmpdir(), 'canopy-agentnet-')), 'state');
   const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
   const bodies: RegistrationBody[] = [];
@@ -44,6 +51,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     bridge: `cab${id}`,
     interface: `caw${id}`,
     tunnel_port: 51000,
+    interest_ttl_seconds: 3,
   };
   let observer: MqttClient;
   let agent: NodeAgent | undefined;
@@ -74,6 +82,17 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
   const newAgent = () =>
     new NodeAgent(config(), { logger, registrar, mqttUrl: () => services.mqttUrl, pidFile: false });
 
+  /** `nft monitor trace` children of this test process (the agent runs in-process). */
+  const agentNftMonitors = async () => {
+    const out = await new CommandRunner().run(
+      ['pgrep', '-P', String(process.pid), '-f', 'nft monitor trace'],
+      {
+        check: false,
+      },
+    );
+    return out.stdout.split('\n').filter(Boolean);
+  };
+
   const containers = async () =>
     docker.listContainers({ all: true, filters: { label: [`${CanopyLabel.NODE_ID}=${nodeId}`] } });
 
@@ -99,6 +118,36 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       req.end();
     });
 
+  const execIn = (containerId: string, cmd: string[]): Promise<string> =>
+    execInContainer(docker, containerId, cmd);
+
+  const deploy = (job: string, body: string, extra: Record<string, unknown> = {}) =>
+    observer.publishAsync(
+      `nodes/${nodeId}/control/deploy`,
+      JSON.stringify({
+        job_name: job,
+        instance_number: 0,
+        image: services.testImage,
+        cmd: [
+          'sh',
+          '-c',
+          `mkdir -p /www && echo ${body} > /www/index.html && exec httpd -f -p 80 -h /www`,
+        ],
+        environment: [],
+        virtualization: 'docker',
+        vcpus: 1,
+        memory: 32,
+        generation: 1,
+        ...extra,
+      }),
+      { qos: 1 },
+    );
+
+  const messagesOn = (suffix: string) =>
+    received
+      .filter((m) => m.topic === `nodes/${nodeId}/${suffix}`)
+      .map((m) => JSON.parse(m.text) as Record<string, unknown>);
+
   beforeAll(async () => {
     // The local services listen on loopback; a worker's underlay is a routable address.
     underlay = await localAddressTowards('192.0.2.1');
@@ -110,7 +159,15 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       reconnectPeriod: 0,
     });
     observer.on('message', (t, p) => received.push({ topic: t, text: p.toString() }));
-    await observer.subscribeAsync(`nodes/${nodeId}/information`, { qos: 1 });
+    await observer.subscribeAsync(
+      [
+        `nodes/${nodeId}/information`,
+        `nodes/${nodeId}/net/service/deployed`,
+        `nodes/${nodeId}/net/tablequery/request`,
+        `nodes/${nodeId}/net/interest/remove`,
+      ],
+      { qos: 1 },
+    );
     agent = newAgent();
     await agent.start();
     await until(async () => (agent?.connected ? true : undefined), 'the MQTT session');
@@ -126,6 +183,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     await observer.publishAsync(`nodes/${nodeId}/status`, '', { qos: 1, retain: true });
     await observer.publishAsync(`nodes/${nodeId}/net/peers`, '', { qos: 1, retain: true });
     await observer.endAsync();
+    expect(await agentNftMonitors()).toEqual([]); // the agent's `nft monitor trace` ended with it
     await rm(join(stateDir, '..'), { recursive: true, force: true });
   });
 
@@ -207,14 +265,114 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     }, 'the peer on the tunnel');
   });
 
+  it('turns a table miss into a query; the answer makes the retried connection work', async () => {
+    await deploy(clientJob, 'client');
+    const client = await until(async () => {
+      const list = await containers();
+      const c = list.find((x) => x.Labels[CanopyLabel.JOB_NAME] === clientJob);
+      return c?.State === 'running' ? c : undefined;
+    }, 'the client container');
+    const backend = await until(
+      async () =>
+        messagesOn('net/service/deployed').find((m) => m['appname'] === jobName)?.['nsip'] as
+          string | undefined,
+      'the backend namespace IP',
+    );
+    await until(
+      async () =>
+        messagesOn('net/service/deployed').some((m) => m['appname'] === clientJob)
+          ? true
+          : undefined,
+      'client attached',
+    );
+
+    expect(await agentNftMonitors()).toHaveLength(1); // one trace reader, ended at stop
+    const started = Date.now();
+    const fetched = execIn(client.Id, [
+      'sh',
+      '-c',
+      `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 8 ${remoteIp} 80`,
+    ]).then((out) => ({ body: out.split(/\r?\n/).pop() ?? '', at: Date.now() }));
+    await until(
+      async () =>
+        messagesOn('net/tablequery/request').some((m) => m['sip'] === remoteIp) ? true : undefined,
+      'the table query',
+      5_000,
+    );
+    const queriedAt = Date.now();
+    await observer.publishAsync(
+      `nodes/${nodeId}/net/tablequery/result`,
+      JSON.stringify({
+        app_name: remoteJob,
+        query_key: remoteIp,
+        found: true,
+        service_ips: [{ IpType: 'RR', Address: remoteIp }],
+        // The backend is presented as an instance of another cluster's worker.
+        instance_list: [
+          { instance_number: 0, namespace_ip: backend, worker_id: 'w-far', cluster_id: 'c-far' },
+        ],
+      }),
+      { qos: 1 },
+    );
+    const result = await fetched;
+    process.stderr.write(
+      `[table-query] miss → request ${queriedAt - started} ms (incl. docker exec start); ` +
+        `miss → working connection ${result.at - started} ms\n`,
+    );
+    expect(result.body).toBe('web0');
+    expect(queriedAt - started).toBeLessThan(2_000);
+    expect(result.at - started).toBeLessThan(5_000);
+    expect(messagesOn('net/tablequery/request').filter((m) => m['sip'] === remoteIp)).toHaveLength(
+      1,
+    );
+
+    // A job update signal makes the agent ask again, by name.
+    await observer.publishAsync(
+      `jobs/${remoteJob}/updates_available`,
+      JSON.stringify({ type: 'DEPLOYMENT' }),
+      { qos: 1 },
+    );
+    await until(
+      async () =>
+        messagesOn('net/tablequery/request').some((m) => m['sname'] === remoteJob)
+          ? true
+          : undefined,
+      'the re-query by name',
+      5_000,
+    );
+  });
+
+  it('drops an idle interest: interest/remove, rule gone, updates no longer followed', async () => {
+    const removal = await until(
+      async () => messagesOn('net/interest/remove').find((m) => m['appname'] === remoteJob),
+      'net/interest/remove',
+      15_000,
+    );
+    expect(removal).toEqual({ appname: remoteJob });
+    const runner = new CommandRunner();
+    const chain = await runner.run(['nft', 'list', 'chain', 'inet', 'canopy', 'services']);
+    expect(chain.stdout).not.toContain(remoteIp);
+    expect(chain.stdout).toContain(instanceIp); // the worker's own InstanceIP stays
+    const before = messagesOn('net/tablequery/request').length;
+    await observer.publishAsync(
+      `jobs/${remoteJob}/updates_available`,
+      JSON.stringify({ type: 'DEPLOYMENT' }),
+      { qos: 1 },
+    );
+    await new Promise((r) => setTimeout(r, 1_500));
+    expect(messagesOn('net/tablequery/request')).toHaveLength(before);
+  });
+
   it('a restarted agent adopts the container without restarting it and keeps it reachable', async () => {
-    const [before] = await containers();
+    const web = async () =>
+      (await containers()).find((c) => c.Labels[CanopyLabel.JOB_NAME] === jobName);
+    const before = await web();
     const startedAt = (await docker.getContainer(before?.Id ?? '').inspect()).State.StartedAt;
     await agent?.stop();
     agent = newAgent();
     await agent.start();
     await until(async () => (agent?.connected ? true : undefined), 'the MQTT session');
-    const [after] = await containers();
+    const after = await web();
     expect(after?.Id).toBe(before?.Id);
     expect((await docker.getContainer(after?.Id ?? '').inspect()).State.StartedAt).toBe(startedAt);
     expect(await httpGet(underlay, hostPort)).toBe('web0');

@@ -4,6 +4,7 @@ import {
   ControlDeployDto,
   MqttTopics,
   NODE_NOT_REGISTERED_MESSAGE,
+  parseTopic,
   validateDto,
 } from '@canopy/contracts';
 import type { NodeConfig } from '../config/node-config';
@@ -24,7 +25,8 @@ import {
   type SystemInformation,
 } from '../monitoring/node-info.collector';
 import type { InstanceNetworkService } from '../instance-network/instance-network.service';
-import { createInstanceNetwork } from '../instance-network/network-setup';
+import { createInstanceNetwork, createServiceDiscovery } from '../instance-network/network-setup';
+import type { ServiceDiscovery } from '../instance-network/network-setup';
 import { NetworkedRuntimeDriver } from '../instance-network/networked-runtime.driver';
 import { ClusterLink } from '../mqtt/cluster-link';
 import { parseControlMessage } from '../mqtt/control-message';
@@ -122,6 +124,8 @@ export class NodeAgent {
   private network: InstanceNetworkService | undefined;
   /** The Docker driver the data plane inspects (namespaces of running containers). */
   private networkSource: DockerRuntimeDriver | undefined;
+  /** Table misses → queries, interests, RTT (with `network.enabled`, once the node id is known). */
+  private discovery: ServiceDiscovery | undefined;
 
   constructor(
     private readonly config: NodeConfig,
@@ -232,6 +236,7 @@ export class NodeAgent {
       this.abort.abort();
       clearInterval(this.reportTimer);
       await this.registering?.catch(() => undefined);
+      this.discovery?.stop();
       await this.loop?.stop();
       await this.link?.stop();
       for (const driver of this.runtimes.values()) driver.close();
@@ -441,6 +446,21 @@ export class NodeAgent {
       underlayAddress,
       source,
     });
+    if (this.discovery?.nodeId !== identity.nodeId) {
+      this.discovery?.stop();
+      this.discovery = createServiceDiscovery({
+        nodeId: identity.nodeId,
+        network,
+        ttlSeconds: this.config.network.interest_ttl_seconds,
+        logger: this.logger,
+        transport: {
+          publish: (topic, body) => this.link?.publishEvent(topic, body),
+          subscribe: (topic) => this.link?.subscribe(topic),
+          unsubscribe: (topic) => this.link?.unsubscribe(topic),
+        },
+      });
+      this.discovery.start();
+    }
   }
 
   private async stopRunning(): Promise<void> {
@@ -485,12 +505,14 @@ export class NodeAgent {
             extraSubscriptions: [
               MqttTopics.netPeers(identity.nodeId),
               MqttTopics.netServices(identity.nodeId),
+              MqttTopics.netTableQueryResult(identity.nodeId),
             ],
           }
         : {}),
       onConnected: () => {
         this.mqttConnectedAt = new Date().toISOString();
         this.network?.republishReports(); // reports made while offline were lost
+        this.discovery?.interests.onConnected();
         // The cluster may have missed events while we were away: send the current statuses.
         this.reporter.republishAll();
         void this.report();
@@ -620,6 +642,15 @@ export class NodeAgent {
     }
     if (this.network && topic === MqttTopics.netServices(nodeId)) {
       void this.network.onServices(payload);
+      return;
+    }
+    if (this.discovery && topic === MqttTopics.netTableQueryResult(nodeId)) {
+      void this.discovery.interests.onResult(payload);
+      return;
+    }
+    const job = this.discovery ? parseTopic(topic) : null;
+    if (job?.scope === 'job') {
+      this.discovery?.interests.onJobUpdate(job.jobName);
       return;
     }
     const parsed = parseControlMessage(nodeId, topic, payload);

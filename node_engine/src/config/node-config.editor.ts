@@ -34,6 +34,7 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'network.interface': 'string',
   'network.bridge': 'string',
   'network.underlay_address': 'string',
+  'network.interest_ttl_seconds': 'int',
 };
 
 const LABEL_KEY = /^labels\.(.+)$/;

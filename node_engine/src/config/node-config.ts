@@ -128,6 +128,16 @@ export class NetworkOptions {
   @IsOptional()
   @IsIP(4, { message: 'underlay_address must be an IPv4 address' })
   underlay_address?: string;
+
+  /**
+   * A service of another cluster learnt by a table query is forgotten (DNAT rules removed,
+   * `net/interest/remove` sent) after this long without a new connection to it, unless an
+   * instance of it runs on this worker.
+   */
+  @IsInt()
+  @Min(1)
+  @Max(86_400)
+  interest_ttl_seconds: number = 60;
 }
 
 /** The tunnel interface in effect (configured, else the backend's default). */

@@ -26,6 +26,7 @@ import { StateFileName, StateStore } from '../state/state-store';
 import { factory } from '../testing/factories';
 import { InstanceNetworkService, type ServiceNetReport } from './instance-network.service';
 import { NetworkedRuntimeDriver } from './networked-runtime.driver';
+import { execIn as execInContainer } from '../testing/docker-exec';
 
 jest.setTimeout(60_000);
 
@@ -114,25 +115,8 @@ function agentSide(): Side {
   return { runner, service, driver, runtime: new NetworkedRuntimeDriver(driver, service) };
 }
 
-async function execIn(containerId: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: cmd,
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.demuxStream(
-      stream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-    );
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  return Buffer.concat(chunks).toString('utf8').trim();
-}
+const execIn = (containerId: string, cmd: string[]): Promise<string> =>
+  execInContainer(docker, containerId, cmd);
 
 /**
  * HTTP GET from inside a container with busybox `nc` (this image's `wget` crashes without a

@@ -6,18 +6,23 @@ import {
   parsePortMappings,
   TunnelBackend,
   type NetPeerDto,
+  type NetServiceEntryDto,
   type NetServiceDeployedDto,
   type NetServiceUndeployedDto,
   type PortMapping,
 } from '@canopy/contracts';
 import { instanceKey, type InstanceKey } from '../desired/instance-spec';
 import {
+  cidrContains,
   DesiredStateError,
+  gatewayOf,
   generateWireguardKeyPair,
+  parseCidr,
   TUNNEL_FAILURE_KEY,
   type CommandRunner,
   type InstanceNetwork,
   type NetManager,
+  type ServiceCounters,
   type ServiceRoute,
   type TunnelPeer,
   type WorkerNetworkState,
@@ -26,7 +31,10 @@ import type { ObservedContainer } from '../reconcile/reconcile.types';
 import type { ContainerNetns } from '../runtime/docker-runtime.driver';
 import type { NetworkStateRecord, StateStore } from '../state/state-store';
 import { NamespaceIpAllocator } from './namespace-ip.allocator';
-import { decideServices, serviceRoutesOf } from './service-table';
+import { mergeServiceTables, tableAddresses, type QueriedService } from './query-table';
+import { changedChoices, closestChoices } from './rtt-estimate';
+import type { RttTarget } from './rtt.prober';
+import { decideServices, serviceRoutesOf, type RttLookup } from './service-table';
 
 /**
  * What the worker tells the cluster about its instances' namespaces (Oakestra's net manager
@@ -157,9 +165,14 @@ export class InstanceNetworkService {
   private starting: Promise<void> | undefined;
   private readonly attached = new Map<InstanceKey, Attachment>();
   private readonly attachErrors = new Map<InstanceKey, string>();
-  /** DNAT routes of the last applied service table (kept while the data plane is down). */
+  /** DNAT routes of the effective service table (kept while the data plane is down). */
   private serviceRoutes: ServiceRoute[] = [];
   private servicesRevision: number | undefined;
+  /** The cluster's own table (`net/services`). */
+  private clusterServices: NetServiceEntryDto[] = [];
+  /** Services of other clusters learnt by table queries (ServiceInterests). */
+  private queried: QueriedService[] = [];
+  private rttOf: RttLookup = () => undefined;
   private reportSink: ((report: ServiceNetReport) => void) | undefined;
   private writes: Promise<void> = Promise.resolve();
   private readonly logger: Logger;
@@ -457,10 +470,9 @@ export class InstanceNetworkService {
   }
 
   /**
-   * `nodes/<id>/net/services`: validate, ignore stale revisions, turn the cluster's service table
-   * into DNAT routes and apply them (or keep them for when the data plane comes up). Routes the
-   * net manager refuses (outside the service pool, clashing with a local InstanceIP) are dropped
-   * one by one, the rest applied. Never throws.
+   * `nodes/<id>/net/services`: validate, ignore stale revisions, and make the cluster's service
+   * table (merged with the queried services) the DNAT routes, or keep them for when the data
+   * plane comes up. Never throws.
    */
   async onServices(payload: Uint8Array | string): Promise<void> {
     const nodeId = this.params?.nodeId;
@@ -473,26 +485,110 @@ export class InstanceNetworkService {
       );
       return;
     }
-    const routes = serviceRoutesOf(decision.services, nodeId);
     this.servicesRevision = decision.revision;
+    this.clusterServices = decision.services;
+    await this.applyServiceTable({
+      revision: decision.revision,
+      services: decision.services.map((s) => s.job_name),
+    });
+  }
+
+  /** The queried services of other clusters (ServiceInterests); re-renders when they change. */
+  async setQueried(services: QueriedService[]): Promise<void> {
+    this.queried = services;
+    await this.applyServiceTable({ queried: services.map((s) => s.jobName) });
+  }
+
+  /** Addresses the effective table answers for (cluster and queried services). */
+  tableAddresses(): Set<string> {
+    return tableAddresses(mergeServiceTables(this.clusterServices, this.queried));
+  }
+
+  /** Whether an instance of `jobName` is attached on this worker. */
+  hasLocalInstance(jobName: string): boolean {
+    return [...this.attached.keys()].some((key) => splitKey(key)?.jobName === jobName);
+  }
+
+  /** New connections per service address (DNAT counters); empty while the data plane is down. */
+  serviceCounters(): Promise<ServiceCounters> {
+    if (!this.ready || this.net.desired === undefined)
+      return Promise.resolve({ generation: -1, packets: new Map() });
+    return this.net.serviceCounters();
+  }
+
+  /** Tunnel peers to measure: each peer's bridge address (its gateway) on its tunnel port. */
+  rttTargets(): RttTarget[] {
+    const port = this.net.config.tunnel.port;
+    return (this.record?.peers ?? []).flatMap((p) => {
+      const cidr = parseCidr(p.subnet);
+      return cidr ? [{ id: p.id, host: gatewayOf(cidr), port: p.port || port }] : [];
+    });
+  }
+
+  /** Where `closest` routes get remote RTTs from (the RttProber). */
+  setRttLookup(lookup: RttLookup): void {
+    this.rttOf = lookup;
+  }
+
+  /**
+   * After an RTT round: re-renders only if some `closest` address now picks another backend
+   * (RTT samples move on every round; the rules only depend on the choice).
+   */
+  async onRttRound(): Promise<void> {
+    const nodeId = this.params?.nodeId;
+    if (nodeId === undefined) return;
+    const next = this.routesFor(nodeId);
+    const isLocal = this.isLocalAddress();
+    const changes = changedChoices(
+      closestChoices(this.serviceRoutes, isLocal),
+      closestChoices(next, isLocal),
+    );
+    if (changes.length === 0) {
+      this.serviceRoutes = next;
+      return;
+    }
+    for (const c of changes) {
+      this.logger.info(
+        { address: c.address, from: c.from, to: c.to },
+        'closest backend changed (measured RTT)',
+      );
+    }
+    await this.applyServiceTable({ reason: 'rtt' });
+  }
+
+  private routesFor(nodeId: string): ServiceRoute[] {
+    return serviceRoutesOf(
+      mergeServiceTables(this.clusterServices, this.queried),
+      nodeId,
+      this.rttOf,
+    );
+  }
+
+  private isLocalAddress(): (ip: string) => boolean {
+    const subnet = this.params?.subnet === undefined ? null : parseCidr(this.params.subnet);
+    return (ip) => subnet !== null && cidrContains(subnet, ip);
+  }
+
+  /**
+   * Turns the effective table into DNAT routes and applies them (or keeps them for doStart).
+   * Routes the net manager refuses (outside the service pool, clashing with a local InstanceIP)
+   * are dropped one by one, the rest applied. Never throws.
+   */
+  private async applyServiceTable(context: Record<string, unknown>): Promise<void> {
+    const nodeId = this.params?.nodeId;
+    if (nodeId === undefined) return;
+    const routes = this.routesFor(nodeId);
     this.serviceRoutes = routes;
     const current = this.net.desired;
     if (!this.ready || current === undefined) return; // doStart applies serviceRoutes
     const accepted = this.acceptableRoutes(current, routes);
     try {
       await this.net.setServices(accepted);
-      this.logger.info(
-        {
-          revision: decision.revision,
-          services: decision.services.map((s) => s.job_name),
-          routes: accepted.length,
-        },
-        'service routes applied',
-      );
+      this.logger.info({ ...context, routes: accepted.length }, 'service routes applied');
     } catch (error) {
       this.logger.error(
-        { revision: decision.revision, error: (error as Error).message },
-        'net/services could not be applied',
+        { ...context, error: (error as Error).message },
+        'service routes could not be applied',
       );
     }
   }
@@ -503,6 +599,9 @@ export class InstanceNetworkService {
     this.notReadyReason = 'cleaned up';
     this.attached.clear();
     this.servicesRevision = undefined; // a later identity's cluster starts its own sequence
+    this.clusterServices = [];
+    this.queried = [];
+    this.serviceRoutes = [];
     const changes = await this.net.cleanup();
     if (this.record) {
       this.record.namespaceIps = {};

@@ -98,6 +98,7 @@ describe('network config', () => {
       backend: 'wireguard',
       tunnel_port: 50103,
       bridge: 'canopy0',
+      interest_ttl_seconds: 60,
     });
     expect(resolveNetManagerConfig(netManagerConfigFor(config.network))).toMatchObject({
       bridge: 'canopy0',
@@ -113,8 +114,13 @@ describe('network config', () => {
       interface: 'w7-vx',
       bridge: 'w7-br',
       underlay_address: '192.168.1.7',
+      interest_ttl_seconds: 5,
     });
-    expect(config.network).toMatchObject({ enabled: true, underlay_address: '192.168.1.7' });
+    expect(config.network).toMatchObject({
+      enabled: true,
+      underlay_address: '192.168.1.7',
+      interest_ttl_seconds: 5,
+    });
     const resolved = resolveNetManagerConfig(netManagerConfigFor(config.network));
     expect(resolved.bridge).toBe('w7-br');
     expect(resolved.tunnel).toMatchObject({
@@ -147,6 +153,7 @@ describe('network config', () => {
         interface: 'much-too-long-name',
         bridge: 'bad name',
         underlay_address: '300.1.1.1',
+        interest_ttl_seconds: 0,
         colour: 'blue',
       });
     } catch (error) {
@@ -159,6 +166,7 @@ describe('network config', () => {
       'interface',
       'bridge',
       'underlay_address',
+      'interest_ttl_seconds',
       'colour',
     ]) {
       expect(message).toContain(`node.json: network.${field}:`);

@@ -5,9 +5,12 @@ import {
   tunnelInterface,
   type NetworkOptions,
 } from '../config/node-config';
-import { CommandRunner, NetManager, type NetManagerConfigInput } from '../network';
+import { CommandRunner, NetManager, parseCidr, type NetManagerConfigInput } from '../network';
 import type { StateStore } from '../state/state-store';
 import { InstanceNetworkService } from './instance-network.service';
+import { RttProber } from './rtt.prober';
+import { ServiceInterests, type InterestTransport } from './service-interests.service';
+import { TableMissMonitor } from './table-miss.monitor';
 
 /** The net manager's settings from the node config's `network` section. */
 export function netManagerConfigFor(network: NetworkOptions): NetManagerConfigInput {
@@ -47,4 +50,73 @@ export function createInstanceNetwork(
     backend: network.backend,
     logger: logger.child({ component: 'network' }),
   });
+}
+
+/** The query/interest flow and RTT measurement of one worker id, started and stopped together. */
+export interface ServiceDiscovery {
+  nodeId: string;
+  interests: ServiceInterests;
+  monitor: TableMissMonitor;
+  prober: RttProber;
+  start(): void;
+  stop(): void;
+}
+
+export interface ServiceDiscoveryParams {
+  nodeId: string;
+  network: InstanceNetworkService;
+  ttlSeconds: number;
+  transport: InterestTransport;
+  logger: Logger;
+  /** Test hooks: shorter periods. */
+  rttIntervalMs?: number;
+  refreshMs?: number;
+}
+
+/**
+ * Wires table misses (`nft monitor trace` in the data plane's namespace) into ServiceInterests
+ * and an RttProber into the `closest` routes of `network`.
+ */
+export function createServiceDiscovery(params: ServiceDiscoveryParams): ServiceDiscovery {
+  const { network, logger } = params;
+  const interests = new ServiceInterests({
+    nodeId: params.nodeId,
+    transport: params.transport,
+    table: network,
+    ttlMs: params.ttlSeconds * 1000,
+    logger: logger.child({ component: 'interests' }),
+    ...(params.refreshMs !== undefined ? { refreshMs: params.refreshMs } : {}),
+  });
+  const pool = parseCidr(network.net.config.servicePool);
+  if (!pool) throw new Error(`service pool ${network.net.config.servicePool} is not a prefix`);
+  const monitor = new TableMissMonitor({
+    table: network.net.config.nftTable,
+    pool,
+    netns: network.net.netns,
+    onMiss: (address) => interests.onMiss(address),
+    logger: logger.child({ component: 'table-miss' }),
+  });
+  const prober = new RttProber({
+    targets: () => network.rttTargets(),
+    onRound: () => void network.onRttRound(),
+    logger: logger.child({ component: 'rtt' }),
+    ...(params.rttIntervalMs !== undefined ? { intervalMs: params.rttIntervalMs } : {}),
+  });
+  network.setRttLookup((id) => prober.rtt(id));
+  return {
+    nodeId: params.nodeId,
+    interests,
+    monitor,
+    prober,
+    start() {
+      monitor.start();
+      interests.start();
+      prober.start();
+    },
+    stop() {
+      prober.stop();
+      interests.stop();
+      monitor.stop();
+    },
+  };
 }

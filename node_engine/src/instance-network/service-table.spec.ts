@@ -44,7 +44,7 @@ describe(decideServices.name, () => {
 });
 
 describe(serviceRoutesOf.name, () => {
-  it('builds RR, closest (local RTT 0, remote fixed) and InstanceIP routes', () => {
+  it('builds RR, closest (local RTT 0, remote unmeasured) and InstanceIP routes', () => {
     expect(serviceRoutesOf(table.services, 'a')).toEqual([
       {
         address: '10.30.30.30',
@@ -71,6 +71,13 @@ describe(serviceRoutesOf.name, () => {
         backends: [{ namespaceIp: '10.18.0.2', label: '0' }],
       },
     ]);
+  });
+
+  it('uses the measured RTT of a remote worker', () => {
+    const closest = serviceRoutesOf(table.services, 'a', (w) => (w === 'b' ? 4.2 : undefined)).find(
+      (r) => r.mode === 'closest',
+    );
+    expect(closest?.backends.map((b) => b.rttMs)).toEqual([0, 4.2]);
   });
 
   it('on the other worker its own instance is the closest one', () => {

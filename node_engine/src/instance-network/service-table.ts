@@ -6,12 +6,15 @@ import {
 } from '@canopy/contracts';
 import { ServiceMode, type ServiceBackend, type ServiceRoute } from '../network';
 
+/** Measured RTT (ms) from this worker to a worker, by worker id; undefined = not measured. */
+export type RttLookup = (workerId: string) => number | undefined;
+
 /**
- * RTT given to backends on OTHER workers for `closest` until RTT measurement exists: any value
- * above the 0 of local backends, so a local instance always wins and, without one, the choice
- * among remote ones is deterministic (lowest namespace IP; see selectClosestBackend).
+ * RTT given to a backend on another worker that has not been measured: above any measurable RTT
+ * (probes time out after 1 s), so it ranks after every measured backend, and explicit rather than
+ * left to the subnet guess of selectClosestBackend; among unmeasured ones the lower address wins.
  */
-export const UNMEASURED_REMOTE_RTT_MS = 1;
+export const UNMEASURED_REMOTE_RTT_MS = 60_000;
 
 export type ServicesDecision =
   | { apply: true; revision: number; services: NetServiceEntryDto[] }
@@ -46,13 +49,15 @@ export function decideServices(
 /**
  * The DNAT routes of this worker (`nodeId`) for the cluster's service table: per service one
  * round-robin route over all its instances' namespace IPs (RR ServiceIP), one `closest` route
- * (backends on this worker at RTT 0, others at UNMEASURED_REMOTE_RTT_MS), and per instance with
+ * (backends on this worker at RTT 0, others at their worker's measured RTT, else
+ * UNMEASURED_REMOTE_RTT_MS), and per instance with
  * an InstanceIP an `instance` route to its namespace IP. An address claimed twice keeps its first
  * route (the net manager refuses duplicates, and one bad entry must not cost the whole table).
  */
 export function serviceRoutesOf(
   services: readonly NetServiceEntryDto[],
   nodeId: string,
+  rttOf: RttLookup = () => undefined,
 ): ServiceRoute[] {
   const routes = new Map<string, ServiceRoute>();
   const add = (route: ServiceRoute): void => {
@@ -60,12 +65,16 @@ export function serviceRoutesOf(
   };
   for (const service of services) {
     if (service.instances.length === 0) continue;
-    const backends = (rtt: boolean): ServiceBackend[] =>
-      service.instances.map((i) => ({
-        namespaceIp: i.namespace_ip,
-        label: String(i.instance_number),
-        ...(rtt ? { rttMs: i.worker_id === nodeId ? 0 : UNMEASURED_REMOTE_RTT_MS } : {}),
-      }));
+    const backends = (closest: boolean): ServiceBackend[] =>
+      service.instances.map((i) => {
+        const backend: ServiceBackend = {
+          namespaceIp: i.namespace_ip,
+          label: String(i.instance_number),
+        };
+        if (!closest) return backend;
+        const rtt = i.worker_id === nodeId ? 0 : (rttOf(i.worker_id) ?? UNMEASURED_REMOTE_RTT_MS);
+        return { ...backend, rttMs: rtt };
+      });
     for (const ip of service.service_ips) {
       const closest = ip.IpType === NetServiceIpType.CLOSEST;
       add({

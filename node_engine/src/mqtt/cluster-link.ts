@@ -46,6 +46,8 @@ export class ClusterLink {
   private client: MqttClient | undefined;
   private failures = 0;
   private connectedOnce = false;
+  /** Subscriptions made at run time (per-job update topics), renewed on every connect. */
+  private readonly dynamic = new Set<string>();
 
   constructor(private readonly options: ClusterLinkOptions) {}
 
@@ -125,6 +127,7 @@ export class ClusterLink {
         [
           ...MqttSubscriptions.nodeEngine(this.options.nodeId),
           ...(this.options.extraSubscriptions ?? []),
+          ...this.dynamic,
         ],
         {
           qos: MQTT_QOS,
@@ -141,6 +144,25 @@ export class ClusterLink {
         'MQTT subscribe/online failed; will retry on reconnect',
       );
     }
+  }
+
+  /** Subscribes `topic` now (if connected) and after every reconnect, until unsubscribe(). */
+  subscribe(topic: string): void {
+    this.dynamic.add(topic);
+    const client = this.client;
+    if (!client?.connected) return;
+    client.subscribe(topic, { qos: MQTT_QOS }, (error) => {
+      if (error) this.options.logger.warn({ topic, error: error.message }, 'subscribe failed');
+    });
+  }
+
+  unsubscribe(topic: string): void {
+    if (!this.dynamic.delete(topic)) return;
+    const client = this.client;
+    if (!client?.connected) return;
+    client.unsubscribe(topic, (error) => {
+      if (error) this.options.logger.warn({ topic, error: error.message }, 'unsubscribe failed');
+    });
   }
 
   /** Periodic report: sent only while connected (QoS 1), dropped otherwise. */

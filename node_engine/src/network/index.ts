@@ -6,8 +6,15 @@ export {
   type NetManagerOptions,
   type ReconcileReport,
   type NetInventory,
+  type ServiceCounters,
 } from './net-manager';
-export { CommandRunner, CommandError, type CommandResult, type RunOptions } from './command.runner';
+export {
+  CommandRunner,
+  CommandError,
+  wrapInNetns,
+  type CommandResult,
+  type RunOptions,
+} from './command.runner';
 export {
   DEFAULT_NET_MANAGER_CONFIG,
   TunnelBackendKind,
@@ -37,6 +44,8 @@ export {
   type WireguardKeyPair,
 } from './wireguard.backend';
 export { renderRuleset } from './nft-ruleset.renderer';
+export { parseServiceCounters } from './nft-counters.parser';
 export { resolveServiceRoutes, selectClosestBackend } from './service-routes';
+export { gatewayOf, parseCidr, cidrContains, type Ipv4Cidr } from './ipv4-cidr';
 export { instanceLinkName } from './net-names';
 export { instanceNetnsPath } from './instance.link';

@@ -27,6 +27,7 @@ import {
   type NetManagerConfigInput,
 } from './net-manager.config';
 import { isInstanceLinkName } from './net-names';
+import { parseServiceCounters } from './nft-counters.parser';
 import type {
   InstanceNetwork,
   ServiceRoute,
@@ -47,6 +48,12 @@ export interface NetManagerOptions {
 
 /** `ReconcileReport.failures` key of a tunnel that could not be set up. */
 export const TUNNEL_FAILURE_KEY = '<tunnel>';
+
+/** DNAT rule counters of one nftables table generation (see NetManager.serviceCounters). */
+export interface ServiceCounters {
+  generation: number;
+  packets: Map<string, number>;
+}
 
 export interface ReconcileReport {
   /** What was changed, human-readable (empty = the host already matched). */
@@ -92,6 +99,7 @@ export class NetManager {
   private readonly vxlan: VxlanBackend;
   private readonly dockerForward: DockerForwardRules;
   private current: WorkerNetworkState | undefined;
+  private rulesetGeneration = 0;
   private queue: Promise<unknown> = Promise.resolve();
 
   constructor(options: NetManagerOptions) {
@@ -240,6 +248,33 @@ export class NetManager {
     });
   }
 
+  /**
+   * New connections per service address (the DNAT rules' counters; nat chains see only the first
+   * packet of a connection), read with one `nft -j list chain`. `generation` changes whenever the
+   * table was replaced, which starts every counter at 0 again.
+   */
+  serviceCounters(): Promise<ServiceCounters> {
+    return this.exclusive(async () => {
+      const generation = this.rulesetGeneration;
+      if (!this.current) return { generation, packets: new Map<string, number>() };
+      const out = await this.runner.run([
+        'nft',
+        '-j',
+        'list',
+        'chain',
+        'inet',
+        this.config.nftTable,
+        'services',
+      ]);
+      return { generation, packets: parseServiceCounters(out.stdout) };
+    });
+  }
+
+  /** The namespace the data plane lives in (undefined: this process's own). */
+  get netns(): string | undefined {
+    return this.runner.netns;
+  }
+
   /** The nftables script for the current state (what `nft list table` should show). */
   renderRuleset(state: WorkerNetworkState | undefined = this.current): string {
     if (!state) throw new Error('no desired state yet');
@@ -333,13 +368,21 @@ export class NetManager {
   }
 
   private async applyRuleset(state: WorkerNetworkState): Promise<void> {
+    this.rulesetGeneration++;
     await this.runner.run(['nft', '-f', '-'], { input: renderRuleset(state, this.config) });
   }
 
   private async syncRoutes(state: WorkerNetworkState, subnet: Ipv4Cidr): Promise<string[]> {
     const protocol = this.config.routeProtocol;
+    // The service pool goes to the bridge: traffic to a ServiceIP without a DNAT rule then
+    // reaches the forward chain (traced as a table miss, dropped) instead of leaking to the
+    // default route, or failing at once with "network unreachable" on hosts without one.
+    const pool = parseCidr(this.config.servicePool);
     const { replace, remove } = diffRoutes(
-      await this.tunnel.routes(state, subnet),
+      [
+        ...(await this.tunnel.routes(state, subnet)),
+        ...(pool ? [{ dst: pool.text, dev: this.config.bridge }] : []),
+      ],
       await listOwnRoutes(this.runner, protocol),
     );
     const changes: string[] = [];

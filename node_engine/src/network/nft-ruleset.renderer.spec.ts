@@ -61,7 +61,7 @@ describe('renderRuleset', () => {
       config,
     );
     expect(chain(script, 'services')).toContain(
-      'ip daddr 10.30.30.30 dnat ip to numgen inc mod 3 map { 0 : 10.18.0.2, 1 : 10.18.0.66, 2 : 10.18.0.67 } comment "round_robin web"',
+      'ip daddr 10.30.30.30 counter dnat ip to numgen inc mod 3 map { 0 : 10.18.0.2, 1 : 10.18.0.66, 2 : 10.18.0.67 } comment "round_robin web"',
     );
   });
 
@@ -83,10 +83,10 @@ describe('renderRuleset', () => {
         config,
       );
     expect(chain(state(0.1, 3), 'services')).toContain(
-      'ip daddr 10.30.30.31 dnat ip to 10.18.0.2 comment "closest 10.30.30.31"',
+      'ip daddr 10.30.30.31 counter dnat ip to 10.18.0.2 comment "closest 10.30.30.31"',
     );
     expect(chain(state(9, 3), 'services')).toContain(
-      'ip daddr 10.30.30.31 dnat ip to 10.18.0.66 comment "closest 10.30.30.31"',
+      'ip daddr 10.30.30.31 counter dnat ip to 10.18.0.66 comment "closest 10.30.30.31"',
     );
   });
 
@@ -107,12 +107,12 @@ describe('renderRuleset', () => {
       'services',
     );
     expect(rules).toEqual([
-      'ip daddr 10.30.0.10 dnat ip to 10.18.0.2 comment "instance app.svc#0"',
-      'ip daddr 10.30.0.20 dnat ip to 10.18.0.66 comment "instance 10.30.0.20"',
+      'ip daddr 10.30.0.10 counter dnat ip to 10.18.0.2 comment "instance app.svc#0"',
+      'ip daddr 10.30.0.20 counter dnat ip to 10.18.0.66 comment "instance 10.30.0.20"',
     ]);
   });
 
-  it('writes no DNAT rule for a service without instances: the pool reject answers instead of a leak', () => {
+  it('writes no DNAT rule for a service without instances: the miss is traced and dropped, never leaked', () => {
     const script = renderRuleset(
       testState({
         instances: [],
@@ -121,12 +121,18 @@ describe('renderRuleset', () => {
       config,
     );
     expect(chain(script, 'services')).toEqual([]);
-    expect(chain(script, 'forward')).toContain(
-      'ip daddr 10.30.0.0/16 reject with icmp type admin-prohibited comment "service address without instances"',
-    );
-    expect(chain(script, 'filter_output')).toContain(
-      'ip daddr 10.30.0.0/16 reject with icmp type admin-prohibited comment "service address without instances"',
-    );
+    for (const name of ['forward', 'filter_output']) {
+      const rules = chain(script, name);
+      const trace = rules.indexOf(
+        'ip daddr 10.30.0.0/16 limit rate 20/second burst 20 packets meta nftrace set 1 comment "table miss: query"',
+      );
+      // Traced first (the agent queries the table), then dropped so TCP retries the SYN.
+      expect(trace).toBeGreaterThanOrEqual(0);
+      expect(rules[trace + 1]).toBe(
+        'ip daddr 10.30.0.0/16 drop comment "service address without a table entry"',
+      );
+      expect(rules.join('\n')).not.toContain('reject');
+    }
   });
 
   it('DNATs port mappings on the worker underlay address to the instance, per protocol', () => {

@@ -14,7 +14,24 @@ function dnatRule(route: ResolvedServiceRoute): string {
     route.targets.length === 1 && single !== undefined
       ? single
       : `numgen inc mod ${route.targets.length} map { ${route.targets.map((t, i) => `${i} : ${t}`).join(', ')} }`;
-  return `ip daddr ${route.address} dnat ip to ${target} comment ${nftComment(route.comment)}`;
+  // The counter sees only the first packet of each connection (nat chains): new connections
+  // per address, which is what keeps a queried service's interest alive.
+  return `ip daddr ${route.address} counter dnat ip to ${target} comment ${nftComment(route.comment)}`;
+}
+
+/** Rate of traced table misses: enough to notice every new address, bounded under a flood. */
+export const TABLE_MISS_TRACE_LIMIT = 'limit rate 20/second burst 20 packets';
+
+/**
+ * Service-pool traffic no DNAT rule took: traced (the agent's `nft monitor trace` turns the trace
+ * into a table query) and dropped. Dropped, not rejected: TCP retransmits a lost SYN after ~1 s,
+ * by which time the answer is installed, whereas a reject would fail the client's first attempt.
+ */
+function tableMissRules(pool: string): string[] {
+  return [
+    `ip daddr ${pool} ${TABLE_MISS_TRACE_LIMIT} meta nftrace set 1 comment ${nftComment('table miss: query')}`,
+    `ip daddr ${pool} drop comment ${nftComment('service address without a table entry')}`,
+  ];
 }
 
 /**
@@ -27,7 +44,7 @@ function dnatRule(route: ResolvedServiceRoute): string {
  * DNATed to a namespace IP (round-robin: numgen over a sorted map; closest and InstanceIP: one
  * target), which is routed over the bridge or the tunnel; replies are un-NATed by conntrack on
  * the same worker. Hence only worker subnets ever cross the tunnel. Traffic into the service pool
- * that no rule matched is rejected at once instead of leaking to the default route.
+ * that no rule matched never leaks to the default route: it is traced (a table miss) and dropped.
  */
 export function renderRuleset(state: WorkerNetworkState, config: NetManagerConfig): string {
   const table = `inet ${config.nftTable}`;
@@ -82,7 +99,7 @@ export function renderRuleset(state: WorkerNetworkState, config: NetManagerConfi
       ['type filter hook forward priority filter; policy accept;'],
       [
         `oifname ${tunnel} tcp flags syn tcp option maxseg size set rt mtu comment ${nftComment('mss fits the tunnel')}`,
-        `ip daddr ${pool} reject with icmp type admin-prohibited comment ${nftComment('service address without instances')}`,
+        ...tableMissRules(pool),
       ],
     ),
     chain(
@@ -92,7 +109,7 @@ export function renderRuleset(state: WorkerNetworkState, config: NetManagerConfi
         // Instances share the bridge subnet but have /32 addresses and route via the gateway; a
         // redirect would make them bypass the worker and break DNATed flows.
         `oifname ${bridge} icmp type redirect drop`,
-        `ip daddr ${pool} reject with icmp type admin-prohibited comment ${nftComment('service address without instances')}`,
+        ...tableMissRules(pool),
       ],
     ),
     '}',

@@ -37,7 +37,7 @@ export function selectClosestBackend(
 /**
  * The DNAT table of this worker: the given service routes plus an InstanceIP route for every
  * local instance (a local client reaches a neighbour's InstanceIP through the bridge too),
- * sorted by address. Routes without backends are dropped: their traffic hits the pool's reject.
+ * sorted by address. Routes without backends are dropped: their traffic is a table miss (traced, dropped).
  */
 export function resolveServiceRoutes(state: WorkerNetworkState): ResolvedServiceRoute[] {
   const subnet = parseCidr(state.subnet);

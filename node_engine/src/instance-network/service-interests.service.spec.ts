@@ -1,0 +1,126 @@
+import pino from 'pino';
+import type { ServiceCounters } from '../network';
+import type { QueriedService } from './query-table';
+import { ServiceInterests, type InterestTable } from './service-interests.service';
+
+const logger = pino({ level: 'silent' });
+
+function setup(ttlMs = 60_000) {
+  const published: { topic: string; body: unknown }[] = [];
+  const subscribed = new Set<string>();
+  let queried: QueriedService[] = [];
+  let counters: ServiceCounters = { generation: 1, packets: new Map() };
+  const local = new Set<string>();
+  const table: InterestTable = {
+    tableAddresses: () =>
+      new Set(['10.30.1.1', ...queried.flatMap((q) => q.serviceIps.map((i) => i.Address))]),
+    setQueried: async (s) => {
+      queried = s;
+    },
+    hasLocalInstance: (job) => local.has(job),
+    serviceCounters: async () => counters,
+  };
+  const interests = new ServiceInterests({
+    nodeId: 'w1',
+    table,
+    logger,
+    ttlMs,
+    transport: {
+      publish: (topic, body) => published.push({ topic, body }),
+      subscribe: (t) => subscribed.add(t),
+      unsubscribe: (t) => subscribed.delete(t),
+    },
+  });
+  return {
+    interests,
+    published,
+    subscribed,
+    local,
+    queried: () => queried,
+    setCounters: (c: ServiceCounters) => (counters = c),
+  };
+}
+
+const found = (sip: string) =>
+  JSON.stringify({
+    app_name: 'far.db',
+    query_key: sip,
+    found: true,
+    service_ips: [{ IpType: 'RR', Address: sip }],
+    instance_list: [{ instance_number: 0, namespace_ip: '10.18.9.2', worker_id: 'w9' }],
+  });
+
+describe(ServiceInterests.name, () => {
+  afterEach(() => jest.useRealTimers());
+
+  it('queries a miss once (pending), not for known addresses, and not while negatively cached', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const t = setup();
+    t.interests.onMiss('10.30.1.1'); // in the cluster table
+    t.interests.onMiss('10.30.5.5');
+    t.interests.onMiss('10.30.5.5');
+    expect(t.published).toEqual([
+      { topic: 'nodes/w1/net/tablequery/request', body: { sip: '10.30.5.5' } },
+    ]);
+    await t.interests.onResult(
+      JSON.stringify({ app_name: '', query_key: '10.30.5.5', found: false, instance_list: [] }),
+    );
+    jest.setSystemTime(4_000);
+    t.interests.onMiss('10.30.5.5');
+    expect(t.published).toHaveLength(1);
+    jest.setSystemTime(5_001);
+    t.interests.onMiss('10.30.5.5');
+    expect(t.published).toHaveLength(2);
+  });
+
+  it('a found service joins the table, subscribes its updates, and re-queries on a signal', async () => {
+    const t = setup();
+    t.interests.onMiss('10.30.5.5');
+    await t.interests.onResult(found('10.30.5.5'));
+    expect(t.queried().map((q) => q.jobName)).toEqual(['far.db']);
+    expect([...t.subscribed]).toEqual(['jobs/far.db/updates_available']);
+    t.interests.onMiss('10.30.5.5'); // now known: no query
+    t.interests.onJobUpdate('far.db');
+    t.interests.onJobUpdate('unrelated');
+    expect(t.published.map((p) => p.body)).toEqual([{ sip: '10.30.5.5' }, { sname: 'far.db' }]);
+  });
+
+  it('drops an idle interest after the TTL: entries, subscription, interest/remove', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const t = setup(10_000);
+    await t.interests.onResult(found('10.30.5.5'));
+    t.setCounters({ generation: 1, packets: new Map([['10.30.5.5', 3]]) });
+    jest.setSystemTime(8_000);
+    await t.interests.checkExpiry(); // traffic at 8 s
+    jest.setSystemTime(17_000);
+    await t.interests.checkExpiry();
+    expect(t.interests.jobs).toEqual(['far.db']);
+    jest.setSystemTime(18_000);
+    await t.interests.checkExpiry();
+    expect(t.interests.jobs).toEqual([]);
+    expect(t.queried()).toEqual([]);
+    expect(t.subscribed.size).toBe(0);
+    expect(t.published.at(-1)).toEqual({
+      topic: 'nodes/w1/net/interest/remove',
+      body: { appname: 'far.db' },
+    });
+  });
+
+  it('keeps an interest with a local instance', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const t = setup(1_000);
+    t.local.add('far.db');
+    await t.interests.onResult(found('10.30.5.5'));
+    jest.setSystemTime(100_000);
+    await t.interests.checkExpiry();
+    expect(t.interests.jobs).toEqual(['far.db']);
+  });
+
+  it('ignores invalid results and job names that cannot be topics', async () => {
+    const t = setup();
+    await t.interests.onResult('garbage');
+    await t.interests.onResult(found('10.30.5.5').replace('far.db', 'far/db'));
+    expect(t.queried()).toEqual([]);
+    expect(t.subscribed.size).toBe(0);
+  });
+});
