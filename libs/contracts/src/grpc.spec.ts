@@ -130,12 +130,16 @@ describe('proto files', () => {
       hello: [1, 'Hello', 'OPTIONAL'],
       report: [2, 'Report', 'OPTIONAL'],
       ack: [3, 'Ack', 'OPTIONAL'],
+      service_query: [4, 'ServiceQuery', 'OPTIONAL'],
+      interest_remove: [5, 'InterestRemove', 'OPTIONAL'],
     });
     expect(fields(session, 'canopy.session.v1.RootMessage')).toEqual({
       welcome: [1, 'Welcome', 'OPTIONAL'],
       deploy_instance: [2, 'DeployInstance', 'OPTIONAL'],
       undeploy_instance: [3, 'UndeployInstance', 'OPTIONAL'],
       network_update: [4, 'NetworkUpdate', 'OPTIONAL'],
+      service_table: [5, 'ServiceTable', 'OPTIONAL'],
+      remote_peers: [6, 'RemotePeers', 'OPTIONAL'],
     });
     expect(Object.keys(fields(session, 'canopy.session.v1.Report'))).toEqual([
       'cluster_id',
@@ -143,6 +147,20 @@ describe('proto files', () => {
       'aggregate',
       'aggregation_per_architecture',
       'instances',
+      'tunnel_peers',
+    ]);
+    expect(fields(session, 'canopy.session.v1.ServiceQuery')).toEqual({
+      request_id: [1, 'TYPE_STRING', 'OPTIONAL'],
+      job_name: [2, 'TYPE_STRING', 'OPTIONAL'],
+      service_ip: [3, 'TYPE_STRING', 'OPTIONAL'],
+    });
+    expect(Object.keys(fields(session, 'canopy.session.v1.TunnelPeer'))).toEqual([
+      'worker_id',
+      'subnet',
+      'endpoint',
+      'port',
+      'public_key',
+      'cluster_id',
     ]);
     expect(Object.keys(fields(session, 'canopy.session.v1.ResourceAggregate'))).toEqual(
       expect.arrayContaining([
@@ -171,6 +189,7 @@ describe('proto files', () => {
         'cpu_percent',
         'memory_percent',
         'logs',
+        'namespace_ip',
       ]),
     );
     expect(fields(session, 'canopy.session.v1.DeployInstance')).toEqual({

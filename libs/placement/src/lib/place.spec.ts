@@ -122,7 +122,9 @@ describe(place.name, () => {
       });
       fc.assert(
         fc.property(
-          fc.array(candidateArb, { minLength: 1, maxLength: 8 }),
+          // Worker ids are unique (the tie-breaker of last resort): two candidates sharing an id
+          // and a name could only be told apart by their position.
+          fc.uniqueArray(candidateArb, { minLength: 1, maxLength: 8, selector: (r) => r.id }),
           fc.integer(),
           (rows, seed) => {
             const candidates = rows.map((r) =>
