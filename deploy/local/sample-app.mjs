@@ -97,8 +97,13 @@ async function deploy() {
     if (Date.now() - started > 120_000) fail(`not RUNNING after 120 s: ${line}`);
     await new Promise((resolve) => setTimeout(resolve, 500));
   }
+  // With the worker's data plane on, port mappings answer on its underlay address (the
+  // instance's host_ip); with Docker's bridge on every address, loopback included.
+  const web = (await services(token, application)).find((s) => s.microservice_name === 'web');
+  const host = web?.instance_list?.[0]?.host_ip || '127.0.0.1';
   say('all instances RUNNING. Try:');
-  say('  curl http://127.0.0.1:18080/          (the web service, via its port mapping)');
+  say(`  curl http://${host}:18080/          (the web service, via its port mapping)`);
+  say('  (the ticker calls the web service at its ServiceIP 10.30.80.80: see the logs)');
   say('  sudo bash deploy/local/sample-app.sh logs');
 }
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stops exactly the processes deploy/local/provision.sh started (found through its pidfiles
 # under $CANOPY_STATE_DIR/run), in reverse start order. Data is kept.
-#   --purge   also delete $CANOPY_STATE_DIR/data (databases, broker state incl. runtime MQTT
-#             clients, registry storage). Secrets (MQTT admin password), configs, logs and
+#   --purge   also remove the local workers' containers and data plane (canopy-node stop
+#             --purge), and delete $CANOPY_STATE_DIR/data (databases, broker state incl.
+#             runtime MQTT clients, registry storage). Secrets (MQTT admin password), configs, logs and
 #             the FerretDB binary cache are kept.
 # Services that provision.sh merely reused (already running, not started by it) are never
 # touched.
@@ -45,6 +46,22 @@ port_report() { # NAME PORT
     info "$1: 127.0.0.1:$2 closed"
   fi
 }
+
+if ((PURGE)); then
+  # Workers started by up.sh: their containers and data plane (bridge, tunnel, nftables table)
+  # go too, through the agent's own cleanup (dockerd is still up here).
+  repo=$(cd "$HERE/../.." && pwd)
+  for config in "$STATE"/*/node.json; do
+    [[ -e $config ]] || continue
+    if [[ -f $repo/dist/node_engine/main.js ]]; then
+      step purge "worker $(basename "$(dirname "$config")"): stop --purge"
+      node "$repo/dist/node_engine/main.js" stop --purge --config "$config" ||
+        warn "canopy-node stop --purge --config $config failed"
+    else
+      warn "$repo/dist/node_engine/main.js is not built: worker $config left as it is"
+    fi
+  done
+fi
 
 step stop "stopping services started by provision.sh (state $STATE)"
 # Canopy apps started through lib.sh's start_daemon by other scripts (e.g. up.sh) keep their

@@ -92,16 +92,30 @@ wait_ready "cluster $cluster_name registration" 30 "$state/run/canopy-cluster_or
 # Restarting the agent leaves its containers running; it adopts them again.
 worker_dir=$state/$worker_name
 worker_config=$worker_dir/node.json
+# The worker's data plane (bridge, WireGuard tunnel, nftables ServiceIP DNAT) is on unless
+# CANOPY_NETWORK=off (then containers use Docker's bridge). Port mappings answer on the
+# underlay address: the source address of this host's default route.
+network=${CANOPY_NETWORK:-on}
+[[ $network =~ ^(on|off)$ ]] || die "CANOPY_NETWORK must be on or off (got \"$network\")"
+underlay=""
+if [[ $network == on ]]; then
+  underlay=$(ip -4 -o route get 192.0.2.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p')
+  if [[ -z $underlay ]]; then
+    warn "no default route: the worker runs without Canopy networking (set one, or CANOPY_NETWORK=off to silence this)"
+    network=off
+  fi
+fi
 step "worker $worker_name" "restarting the node engine (config: $worker_config)"
 mkdir -p "$worker_dir" && chmod 0700 "$worker_dir"
 (
   umask 077
-  node -e 'const [file, port, token, dir, name] = process.argv.slice(1);
+  node -e 'const [file, port, token, dir, name, underlay] = process.argv.slice(1);
     const config = { cluster_address: "127.0.0.1", cluster_port: Number(port), join_token: token,
-      state_dir: `${dir}/state`, app_logs: `${dir}/logs`, node_name: name, labels: { site: "local" } };
+      state_dir: `${dir}/state`, app_logs: `${dir}/logs`, node_name: name, labels: { site: "local" },
+      network: underlay ? { enabled: true, backend: "wireguard", underlay_address: underlay } : { enabled: false } };
     require("fs").writeFileSync(`${file}.tmp`, JSON.stringify(config, null, 2) + "\n");
     require("fs").renameSync(`${file}.tmp`, file);' \
-    "$worker_config" "$cluster_port" "$worker_join_token" "$worker_dir" "$worker_name"
+    "$worker_config" "$cluster_port" "$worker_join_token" "$worker_dir" "$worker_name" "$underlay"
 )
 node dist/node_engine/main.js check-config --config "$worker_config" >/dev/null ||
   die "the generated worker config $worker_config is invalid: node dist/node_engine/main.js check-config --config $worker_config"
@@ -122,6 +136,7 @@ cat <<MSG
   root gRPC (clusters)  127.0.0.1:$root_grpc_port
   cluster "$cluster_name"     http://127.0.0.1:$cluster_port   (health: /health, metrics: /metrics, registration: /api/cluster/status)  log: $state/log/canopy-cluster_orchestrator.log
   worker "$worker_name"        state: $worker_dir   log: $state/log/canopy-node_engine-$worker_name.log   status: node dist/node_engine/main.js status --config $worker_config
+  worker networking:    ${network}${underlay:+ (underlay $underlay: port mappings answer there; tunnel UDP 50103; bridge canopy0, subnet from the cluster)}
   registered clusters:  curl http://127.0.0.1:$root_port/api/clusters/
   cluster's workers:    curl http://127.0.0.1:$cluster_port/api/workers
   sample app:           sudo bash deploy/local/sample-app.sh deploy   (then: status, logs, delete)

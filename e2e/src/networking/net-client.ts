@@ -133,6 +133,29 @@ export class Capture {
   }
 }
 
+/**
+ * The agent's nftables table in a worker namespace (`canopy`, or `canopy_<bridge>` for an agent
+ * with its own bridge name, as the e2e agents have); undefined when there is none.
+ */
+export async function canopyTableIn(netns: string): Promise<string | undefined> {
+  const tables = (await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'tables'], false)).stdout;
+  return /^table inet (canopy\w*)$/m.exec(tables)?.[1];
+}
+
+/** The rules of the agent's `services` chain in a worker namespace (empty when it has none). */
+export async function servicesChainIn(netns: string): Promise<string[]> {
+  const table = await canopyTableIn(netns);
+  if (table === undefined) return [];
+  const out = await sh(
+    ['ip', 'netns', 'exec', netns, 'nft', 'list', 'chain', 'inet', table, 'services'],
+    false,
+  );
+  return out.stdout
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l.startsWith('ip daddr '));
+}
+
 /** What of the data plane exists in a worker namespace: links, nft table lines, routes. */
 export async function workerNsSnapshot(
   netns: string,
@@ -144,9 +167,12 @@ export async function workerNsSnapshot(
     ifname: string;
     addr_info?: { local: string; prefixlen: number }[];
   }[];
-  const nft = (
-    await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'table', 'inet', 'canopy'], false)
-  ).stdout;
+  const table = await canopyTableIn(netns);
+  const nft =
+    table === undefined
+      ? ''
+      : (await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'table', 'inet', table], false))
+          .stdout;
   const routes = (await sh(['ip', '-n', netns, 'route', 'show', 'table', 'all'], false)).stdout;
   const lines = (t: string) =>
     t

@@ -6,7 +6,7 @@ import { dist } from '../support/stack';
 import { appName, containersOf, microservice } from '../workers/worker-stack';
 import { FederationStack } from './federation-stack';
 import { stopAndListLeftovers } from './net-stack';
-import { firstAnswer, getFrom, workerNsSnapshot } from './net-client';
+import { firstAnswer, getFrom, servicesChainIn, workerNsSnapshot } from './net-client';
 import { sh } from './netns-underlay';
 
 /**
@@ -30,14 +30,7 @@ const idleCmd = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done']
 
 /** The DNAT rule lines of worker `netns` for `address` (empty when it has none). */
 async function dnatFor(netns: string, address: string): Promise<string[]> {
-  const out = await sh(
-    ['ip', 'netns', 'exec', netns, 'nft', 'list', 'chain', 'inet', 'canopy', 'services'],
-    false,
-  );
-  return out.stdout
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l.startsWith(`ip daddr ${address} `));
+  return (await servicesChainIn(netns)).filter((l) => l.startsWith(`ip daddr ${address} `));
 }
 
 describe('networking across clusters: table query through the root, remote tunnel peers, pushed updates, purge', () => {

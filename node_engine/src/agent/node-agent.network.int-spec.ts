@@ -350,7 +350,9 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     );
     expect(removal).toEqual({ appname: remoteJob });
     const runner = new CommandRunner();
-    const chain = await runner.run(['nft', 'list', 'chain', 'inet', 'canopy', 'services']);
+    // This agent's bridge is not the default one: its table is named after it (and so never
+    // replaces the table of a Canopy worker running on the same host).
+    const chain = await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services']);
     expect(chain.stdout).not.toContain(remoteIp);
     expect(chain.stdout).toContain(instanceIp); // the worker's own InstanceIP stays
     const before = messagesOn('net/tablequery/request').length;

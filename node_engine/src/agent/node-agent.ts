@@ -722,6 +722,9 @@ export class NodeAgent {
       },
       virtualization: () => [...this.available].sort(),
       clusterAddress: this.config.cluster_address,
+      ...(this.config.network.enabled && this.config.network.underlay_address !== undefined
+        ? { address: this.config.network.underlay_address }
+        : {}),
       logger: this.logger,
       si: this.deps.si,
       resources: {

@@ -95,6 +95,9 @@ export const DEFAULT_TUNNEL_INTERFACE: Readonly<Record<TunnelBackend, string>> =
   vxlan: 'cnp-vx0',
 };
 
+/** The worker's bridge unless configured; other names also rename its nftables table. */
+export const DEFAULT_BRIDGE = 'canopy0';
+
 /**
  * The worker data plane (`network` in the config file, issue 6): a bridge holding the worker's
  * subnet, one veth per instance, a tunnel to the other workers. Off by default for now: with
@@ -122,7 +125,7 @@ export class NetworkOptions {
   /** The worker's bridge (gateway = first address of the worker subnet). */
   @IsString()
   @Matches(IFNAME, { message: 'bridge must be an interface name (1-15 of A-Z a-z 0-9 _ . -)' })
-  bridge = 'canopy0';
+  bridge = DEFAULT_BRIDGE;
 
   /** Address other workers reach this one at, and port mappings listen on; default: the `ip` fact. */
   @IsOptional()

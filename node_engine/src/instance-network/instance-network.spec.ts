@@ -102,6 +102,8 @@ describe('network config', () => {
     });
     expect(resolveNetManagerConfig(netManagerConfigFor(config.network))).toMatchObject({
       bridge: 'canopy0',
+      nftTable: 'canopy',
+      linkAlias: 'canopy',
       tunnel: { backend: 'wireguard', port: 50103, wireguardInterface: 'cnp-wg0' },
     });
   });
@@ -123,6 +125,9 @@ describe('network config', () => {
     });
     const resolved = resolveNetManagerConfig(netManagerConfigFor(config.network));
     expect(resolved.bridge).toBe('w7-br');
+    // Another bridge, another agent: its own table and link tag, never the default agent's.
+    expect(resolved.nftTable).toBe('canopy_w7_br');
+    expect(resolved.linkAlias).toBe('canopy:w7-br');
     expect(resolved.tunnel).toMatchObject({
       backend: 'vxlan',
       port: 51000,

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { TunnelBackend } from '@canopy/contracts';
 import {
+  DEFAULT_BRIDGE,
   DEFAULT_TUNNEL_INTERFACE,
   tunnelInterface,
   type NetworkOptions,
@@ -20,8 +21,19 @@ export function netManagerConfigFor(network: NetworkOptions): NetManagerConfigIn
   // The inactive backend's interface is only looked for (and removed); it needs a distinct name.
   let other = DEFAULT_TUNNEL_INTERFACE[otherBackend];
   if (other === active || other === network.bridge) other = `${other.slice(0, 13)}x`;
+  // Several agents may share a host (tests, labs), each with its own bridge: everything the net
+  // manager finds by tag (nftables table, link alias) is then named after the bridge, so one
+  // agent's cleanup or reconcile never touches another's. The default bridge keeps the plain names.
+  const own =
+    network.bridge === DEFAULT_BRIDGE
+      ? {}
+      : {
+          nftTable: `canopy_${network.bridge.replace(/[^A-Za-z0-9_]/g, '_')}`,
+          linkAlias: `canopy:${network.bridge}`,
+        };
   return {
     bridge: network.bridge,
+    ...own,
     tunnel: {
       backend: network.backend,
       port: network.tunnel_port,

@@ -129,6 +129,20 @@ describe(NodeInfoCollector.name, () => {
     expect(await capped.sample()).toMatchObject({ allocatable_vcpus: 1, allocatable_memory: 256 });
   });
 
+  it('reports a configured underlay address as its ip (peers tunnel to it, port mappings answer there)', async () => {
+    const withUnderlay = new NodeInfoCollector({
+      nodeName: 'w',
+      labels: {},
+      virtualization: () => ['docker'],
+      clusterAddress: '127.0.0.1',
+      address: '198.18.7.7',
+      logger: pino({ level: 'silent' }),
+      si: fakeSi({}),
+    });
+    expect((await withUnderlay.sample()).ip).toBe('198.18.7.7');
+    expect((await collector({}).sample()).ip).not.toBe('198.18.7.7');
+  });
+
   it('maps Node architectures to Go names', () => {
     expect(goArch('x64')).toBe('amd64');
     expect(goArch('arm64')).toBe('arm64');

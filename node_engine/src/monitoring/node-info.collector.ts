@@ -54,6 +54,11 @@ export interface NodeInfoCollectorOptions {
   virtualization: () => string[];
   /** The cluster's address: the worker's `ip` is the local address that routes there. */
   clusterAddress: string;
+  /**
+   * The worker's configured underlay address (`network.underlay_address` with networking on):
+   * reported as `ip` instead, since other workers tunnel to it and port mappings answer on it.
+   */
+  address?: string;
   logger: Logger;
   si?: SystemInformation;
   /** Every how many samples disk and network facts are refreshed (they spawn processes). */
@@ -200,7 +205,8 @@ export class NodeInfoCollector {
       this.network[`interface_${n}`] = i.iface;
       this.network[`ip_${n}`] = i.ip4;
     });
-    this.ip = ip ?? list.find((i) => i.default)?.ip4 ?? list[0]?.ip4 ?? this.ip;
+    this.ip =
+      this.options.address ?? ip ?? list.find((i) => i.default)?.ip4 ?? list[0]?.ip4 ?? this.ip;
   }
 }
 

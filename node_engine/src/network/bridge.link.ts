@@ -58,6 +58,13 @@ export class BridgeLink {
       changes.push(`bridge ${name}: added ${address}`);
     }
     if (!link?.up) await this.runner.run(['ip', 'link', 'set', 'dev', name, 'up']);
+    // Lets a port mapping called on 127.0.0.1 be routed to an instance; the ruleset masquerades
+    // those packets and drops any that arrive on the bridge for 127/8. Gone with the bridge.
+    const localnet = `net.ipv4.conf.${name}.route_localnet`;
+    if ((await this.runner.run(['sysctl', '-n', localnet])).stdout.trim() !== '1') {
+      await this.runner.run(['sysctl', '-qw', `${localnet}=1`]);
+      changes.push(`bridge ${name}: route_localnet on (port mappings on loopback)`);
+    }
     return changes;
   }
 

@@ -232,8 +232,13 @@ describe('worker data plane over WireGuard', () => {
     expect(result.messages[0]).toMatch(/EHOSTUNREACH|ECONNREFUSED|ENETUNREACH|timeout/);
   });
 
-  it("exposes a port mapping on the worker's underlay address and refuses the tunnel port", async () => {
+  it("exposes a port mapping on the worker's underlay address and loopback, and refuses the tunnel port", async () => {
     expect(await lab.fetch(lab.underlay, `http://${a.worker.underlayIp}:8080/`)).toMatchObject({
+      counts: { a1: 1 },
+      errors: 0,
+    });
+    // On the worker itself, as with Docker's port publishing.
+    expect(await lab.fetch(a.worker.netns, 'http://127.0.0.1:8080/')).toMatchObject({
       counts: { a1: 1 },
       errors: 0,
     });

@@ -294,7 +294,7 @@ export class NetManager {
       changes.push(...(await this.dockerForward.remove()));
       changes.push(...(await this.wireguard.remove()));
       changes.push(...(await this.vxlan.remove()));
-      for (const route of await listOwnRoutes(this.runner, this.config.routeProtocol)) {
+      for (const route of await this.ownRoutes()) {
         await this.runner.run(routeDeleteArgs(route, this.config.routeProtocol), { check: false });
         changes.push(`removed route ${route.dst}`);
       }
@@ -341,7 +341,7 @@ export class NetManager {
     ]);
     return {
       links,
-      routes: await listOwnRoutes(this.runner, this.config.routeProtocol),
+      routes: await this.ownRoutes(),
       nftTable,
       ownedNetns: (await this.instances.listNetns()).filter((n) =>
         n.startsWith(this.config.ownedNetnsPrefix),
@@ -372,6 +372,21 @@ export class NetManager {
     await this.runner.run(['nft', '-f', '-'], { input: renderRuleset(state, this.config) });
   }
 
+  /**
+   * Our routes: tagged with our protocol AND on one of our interfaces. Another agent on the same
+   * host (its own bridge and tunnel) tags its routes the same way; they are never ours to remove.
+   */
+  private async ownRoutes(): Promise<Awaited<ReturnType<typeof listOwnRoutes>>> {
+    const devices = new Set([
+      this.config.bridge,
+      this.config.tunnel.wireguardInterface,
+      this.config.tunnel.vxlanInterface,
+    ]);
+    return (await listOwnRoutes(this.runner, this.config.routeProtocol)).filter(
+      (r) => r.dev !== undefined && devices.has(r.dev),
+    );
+  }
+
   private async syncRoutes(state: WorkerNetworkState, subnet: Ipv4Cidr): Promise<string[]> {
     const protocol = this.config.routeProtocol;
     // The service pool goes to the bridge: traffic to a ServiceIP without a DNAT rule then
@@ -383,7 +398,7 @@ export class NetManager {
         ...(await this.tunnel.routes(state, subnet)),
         ...(pool ? [{ dst: pool.text, dev: this.config.bridge }] : []),
       ],
-      await listOwnRoutes(this.runner, protocol),
+      await this.ownRoutes(),
     );
     const changes: string[] = [];
     for (const route of remove) {
@@ -391,7 +406,11 @@ export class NetManager {
       changes.push(`removed route ${route.dst} dev ${route.dev ?? '?'}`);
     }
     for (const route of replace) {
-      await this.runner.run(routeReplaceArgs(route, protocol));
+      const args = routeReplaceArgs(route, protocol);
+      // Another agent on this host routes the pool to ITS bridge: `replace` would take that route
+      // over (and its cleanup would then delete ours); `append` keeps one entry per bridge.
+      if (route.dst === pool?.text) args[2] = 'append';
+      await this.runner.run(args);
       changes.push(`route ${route.dst} dev ${route.dev}`);
     }
     return changes;

@@ -27,6 +27,7 @@ describe('renderRuleset', () => {
   it('masquerades traffic leaving the worker subnet except into the bridge and the tunnel', () => {
     expect(chain(renderRuleset(testState(), config), 'postrouting')).toEqual([
       'ip saddr 10.18.0.0/26 oifname != { "canopy0", "cnp-wg0" } masquerade comment "outbound from the worker subnet"',
+      'ip saddr 127.0.0.0/8 oifname "canopy0" masquerade comment "port mappings called on loopback"',
     ]);
     const vxlan = testConfig({ tunnel: { backend: 'vxlan' } });
     expect(chain(renderRuleset(testState(), vxlan), 'postrouting')[0]).toContain(
@@ -151,6 +152,13 @@ describe('renderRuleset', () => {
     );
     expect(chain(script, 'prerouting')).toContain('ip daddr 198.18.0.1 jump ports');
     expect(chain(script, 'output')).toContain('ip daddr 198.18.0.1 jump ports');
+    expect(chain(script, 'output')).toContain('ip daddr 127.0.0.1 jump ports');
+    expect(chain(script, 'postrouting').join('\n')).toMatch(
+      /ip saddr 127\.0\.0\.0\/8 oifname "[^"]+" masquerade/,
+    );
+    expect(chain(script, 'guard').join('\n')).toMatch(
+      /iifname "[^"]+" ip daddr 127\.0\.0\.0\/8 drop/,
+    );
     expect(chain(script, 'ports')).toEqual([
       'tcp dport 8080 dnat ip to 10.18.0.2:80 comment "port 8080/tcp app.svc#0"',
       'udp dport 5353 dnat ip to 10.18.0.2:53 comment "port 5353/udp app.svc#0"',

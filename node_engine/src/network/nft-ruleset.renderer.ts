@@ -3,6 +3,9 @@ import { activeTunnelInterface, type NetManagerConfig } from './net-manager.conf
 import type { WorkerNetworkState } from './net-desired-state';
 import { resolveServiceRoutes, type ResolvedServiceRoute } from './service-routes';
 
+const LOOPBACK = '127.0.0.1';
+const LOOPBACK_NET = '127.0.0.0/8';
+
 /** nftables comments: printable, no quotes or backslashes, ≤ 128 bytes. */
 export function nftComment(text: string): string {
   return `"${text.replace(/[^A-Za-z0-9 _.:/#@=,+()-]/g, '_').slice(0, 120)}"`;
@@ -83,13 +86,29 @@ export function renderRuleset(state: WorkerNetworkState, config: NetManagerConfi
     chain(
       'output',
       ['type nat hook output priority -100; policy accept;'],
-      [`ip daddr ${pool} jump services`, `ip daddr ${underlay} jump ports`],
+      [
+        `ip daddr ${pool} jump services`,
+        `ip daddr ${underlay} jump ports`,
+        // Port mappings also answer on loopback on the worker itself, as Docker's do.
+        `ip daddr ${LOOPBACK} jump ports`,
+      ],
     ),
     chain(
       'postrouting',
       ['type nat hook postrouting priority srcnat; policy accept;'],
       [
         `ip saddr ${subnet} oifname != { ${bridge}, ${tunnel} } masquerade comment ${nftComment('outbound from the worker subnet')}`,
+        // A loopback source cannot leave on the bridge (route_localnet lets it be routed there).
+        `ip saddr ${LOOPBACK_NET} oifname ${bridge} masquerade comment ${nftComment('port mappings called on loopback')}`,
+      ],
+    ),
+    chain(
+      'guard',
+      ['type filter hook prerouting priority raw; policy accept;'],
+      [
+        // route_localnet on the bridge must not let an instance reach the worker's loopback
+        // services (the kube-proxy CVE-2020-8558 pattern): nothing arriving there may target 127/8.
+        `iifname ${bridge} ip daddr ${LOOPBACK_NET} drop comment ${nftComment('no loopback from instances')}`,
       ],
     ),
     chain('services', [], services),
