@@ -1,27 +1,12 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { execIn as execInContainer } from '@canopy/testing';
 import { docker } from '../workers/worker-stack';
 import { sh } from './netns-underlay';
 
 /** Runs a command in a container (docker exec), stdout and stderr together. */
-export async function execIn(containerId: string, cmd: string[]): Promise<string> {
-  const exec = await docker.getContainer(containerId).exec({
-    Cmd: cmd,
-    AttachStdout: true,
-    AttachStderr: true,
-  });
-  const stream = await exec.start({});
-  const chunks: Buffer[] = [];
-  await new Promise<void>((resolve, reject) => {
-    docker.modem.demuxStream(
-      stream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-      { write: (c: Buffer) => chunks.push(c) } as unknown as NodeJS.WritableStream,
-    );
-    stream.on('end', () => resolve());
-    stream.on('error', reject);
-  });
-  return Buffer.concat(chunks).toString('utf8');
+export function execIn(containerId: string, cmd: string[]): Promise<string> {
+  return execInContainer(docker, containerId, cmd);
 }
 
 /**

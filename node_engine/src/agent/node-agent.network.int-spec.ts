@@ -17,7 +17,7 @@ import Docker from 'dockerode';
 import { connectAsync, type MqttClient } from 'mqtt';
 import pino from 'pino';
 import { CanopyNodeInfoDto, parsePayload, WIREGUARD_KEY_PATTERN } from '@canopy/contracts';
-import { loadLocalServices, uniqueName } from '@canopy/testing';
+import { loadLocalServices, uniqueName, execIn as execInContainer } from '@canopy/testing';
 import { loadNodeConfig } from '../config/node-config.loader';
 import { netManagerConfigFor } from '../instance-network/network-setup';
 import { localAddressTowards } from '../monitoring/node-info.collector';
@@ -25,7 +25,6 @@ import { CommandRunner, NetManager } from '../network';
 import { CanopyLabel } from '../runtime/container-labels';
 import type { RegistrationBody } from '../registration/cluster-registration.client';
 import { NodeAgent, type Registrar } from './node-agent';
-import { execIn as execInContainer } from '../testing/docker-exec';
 
 jest.setTimeout(60_000);
 

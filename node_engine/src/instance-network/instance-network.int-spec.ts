@@ -13,7 +13,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Docker from 'dockerode';
 import pino from 'pino';
-import { loadLocalServices, uniqueName } from '@canopy/testing';
+import { loadLocalServices, uniqueName, execIn as execInContainer } from '@canopy/testing';
 import {
   CommandRunner,
   generateWireguardKeyPair,
@@ -26,7 +26,6 @@ import { StateFileName, StateStore } from '../state/state-store';
 import { factory } from '../testing/factories';
 import { InstanceNetworkService, type ServiceNetReport } from './instance-network.service';
 import { NetworkedRuntimeDriver } from './networked-runtime.driver';
-import { execIn as execInContainer } from '../testing/docker-exec';
 
 jest.setTimeout(60_000);
 
