@@ -141,6 +141,44 @@ describe('networking across clusters: table query through the root, remote tunne
     expect(new Set(answers)).toEqual(new Set(['instance-0', `instance-${n}`]));
   }, 90_000);
 
+  it('with the root down, traffic across clusters keeps flowing and cluster 1 answers re-queries from its cache', async () => {
+    const a = stack.worker('a');
+    const service = await stack.service(serverId);
+    const job = String(service['job_name']);
+    await stack.root.stop();
+    const down = Date.now();
+    const answers = await getFrom(clientContainer, rr, 20);
+    expect(new Set(answers)).toEqual(new Set(['instance-0', 'instance-1']));
+    // Ask A to query again (what an update signal does): its cluster has no root to ask.
+    await stack.observer?.publishAsync(
+      `jobs/${job}/updates_available`,
+      JSON.stringify({ type: 'DEPLOYMENT' }),
+      { qos: 1 },
+    );
+    const result = await eventually(
+      async () =>
+        stack.messages
+          .filter((m) => m.topic === `nodes/${a.id}/net/tablequery/result` && m.at >= down)
+          .map((m) => JSON.parse(m.text) as Json)
+          .find((r) => r['app_name'] === job),
+      'a table query answer while the root is down',
+      10_000,
+    );
+    expect(result['found']).toBe(true);
+    expect((result['instance_list'] as Json[]).length).toBe(2);
+    console.log(
+      `root down ${Date.now() - down} ms: 20/20 requests answered, re-query answered from the cache`,
+    );
+    await stack.root.launch();
+    await eventually(
+      async () => ((await stack.root.clusters(true)).length === 2 ? true : undefined),
+      'both clusters back at the root',
+    );
+    expect(new Set(await getFrom(clientContainer, rr, 10))).toEqual(
+      new Set(['instance-0', 'instance-1']),
+    );
+  }, 90_000);
+
   it('canopy-node stop --purge on A leaves its namespace as it was before the agent started', async () => {
     const a = stack.worker('a');
     const out = await sh([
