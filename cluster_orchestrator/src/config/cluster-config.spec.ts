@@ -105,10 +105,14 @@ describe(ClusterConfig.name, () => {
   });
 
   it('checks the worker subnet pool against the subnet prefix', () => {
+    // Unset: the root assigns a pool at the first session.
     expect(loadConfig(ClusterConfig, required)).toMatchObject({
-      WORKER_SUBNET_POOL: '10.18.0.0/16',
+      WORKER_SUBNET_POOL: '',
       WORKER_SUBNET_PREFIX: 26,
     });
+    expect(
+      loadConfig(ClusterConfig, { ...required, WORKER_SUBNET_POOL: '10.18.0.0/16' }),
+    ).toMatchObject({ WORKER_SUBNET_POOL: '10.18.0.0/16' });
     expect(
       configError({ ...required, WORKER_SUBNET_POOL: '10.18.0.0/24', WORKER_SUBNET_PREFIX: '20' })
         .message,

@@ -133,9 +133,13 @@ export class ClusterConfig extends ServerConfig {
   @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
   CLUSTER_SCHEDULING_RETRY_INTERVAL: string = '5s';
 
-  /** Pool the workers' subnets are cut from (reference §7.1: /26 steps from 10.18.0.0). */
+  /**
+   * Pool the workers' subnets are cut from (reference §7.1: /26 steps from 10.18.0.0). Empty (the
+   * default): the root assigns this cluster a pool of its own at the first session (disjoint from
+   * every other cluster's, so tunnels between clusters work) and the cluster keeps it.
+   */
   @IsSubnetPool()
-  WORKER_SUBNET_POOL: string = AddressSpace.WORKER_SUBNET_POOL_V4;
+  WORKER_SUBNET_POOL: string = '';
 
   /** Prefix length of one worker subnet (its instances' namespace IPs come from it). */
   @IsInt({ message: 'must be an integer prefix length such as 26' })

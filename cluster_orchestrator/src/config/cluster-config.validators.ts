@@ -76,6 +76,8 @@ export function IsSubnetPool(options?: ValidationOptions): PropertyDecorator {
           const prefix = Number(
             (args?.object as { WORKER_SUBNET_PREFIX?: unknown }).WORKER_SUBNET_PREFIX,
           );
+          // Empty: the root assigns the pool at the first session.
+          if (value === '') return true;
           return typeof value === 'string' && typeof parseSubnetPool(value, prefix) !== 'string';
         },
         defaultMessage: (args) => {

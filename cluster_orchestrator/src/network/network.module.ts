@@ -15,6 +15,11 @@ import { ServicesPublisher } from './services-publisher.service';
 import { WorkerSubnetRepository } from './worker-subnet.repository';
 import { WorkerSubnetRecord, WorkerSubnetSchema } from './worker-subnet.schema';
 import { WorkerSubnetService } from './worker-subnet.service';
+import { WorkerSubnetPool } from './worker-subnet-pool.service';
+import {
+  ClusterNetworkStateRecord,
+  ClusterNetworkStateSchema,
+} from './cluster-network-state.schema';
 
 /**
  * The cluster's share of networking: worker subnets, tunnel peer lists (its own workers and,
@@ -26,6 +31,7 @@ import { WorkerSubnetService } from './worker-subnet.service';
       { name: WorkerSubnetRecord.name, schema: WorkerSubnetSchema },
       { name: NetPeersStateRecord.name, schema: NetPeersStateSchema },
       { name: NetWorkerInterestRecord.name, schema: NetWorkerInterestSchema },
+      { name: ClusterNetworkStateRecord.name, schema: ClusterNetworkStateSchema },
     ]),
     WorkersDataModule,
     WorkerLinkModule,
@@ -33,6 +39,7 @@ import { WorkerSubnetService } from './worker-subnet.service';
   ],
   providers: [
     WorkerSubnetRepository,
+    WorkerSubnetPool,
     WorkerSubnetService,
     NetPeersRevisionRepository,
     PeersPublisher,
@@ -43,6 +50,7 @@ import { WorkerSubnetService } from './worker-subnet.service';
     RemoteTablesService,
   ],
   exports: [
+    WorkerSubnetPool,
     WorkerSubnetService,
     PeersPublisher,
     ServicesPublisher,

@@ -16,6 +16,7 @@ import {
 } from './net-peers.rules';
 import { WorkerSubnetService } from './worker-subnet.service';
 import { HierarchyLink } from './hierarchy-link';
+import { WorkerSubnetPool } from './worker-subnet-pool.service';
 import type { NetPeerDto } from '@canopy/contracts';
 
 /** Events within this window are published as one list (a burst of joins, a cluster boot). */
@@ -62,6 +63,7 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
     private readonly revisions: NetPeersRevisionRepository,
     private readonly messaging: WorkerMessaging,
     private readonly hierarchy: HierarchyLink,
+    private readonly subnetPool: WorkerSubnetPool,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('PeersPublisher');
@@ -77,7 +79,7 @@ export class PeersPublisher implements OnApplicationBootstrap, OnModuleDestroy {
       // after a session change is a new sequence, not a late message on the same stream.
       if (message.revision === this.remoteRevision) return;
       this.remoteRevision = message.revision;
-      this.remote = remotePeersOf(message.peers, this.config.WORKER_SUBNET_POOL);
+      this.remote = remotePeersOf(message.peers, this.subnetPool.cidr());
       this.request();
     });
     this.syncs.start();

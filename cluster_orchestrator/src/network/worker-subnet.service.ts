@@ -1,8 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
-import { ClusterConfig } from '../config/cluster-config';
+import { WorkerSubnetPool } from './worker-subnet-pool.service';
 import { WorkerSubnetRepository } from './worker-subnet.repository';
-import { parseSubnetPool, subnetAt, subnetCount, type SubnetPool } from './worker-subnet.rules';
+import { subnetAt, subnetCount } from './worker-subnet.rules';
 
 /** The pool has no free subnet left. */
 export class SubnetPoolExhaustedError extends Error {
@@ -17,29 +17,29 @@ export class SubnetPoolExhaustedError extends Error {
  */
 @Injectable()
 export class WorkerSubnetService {
-  private readonly pool: SubnetPool;
-
   constructor(
-    config: ClusterConfig,
+    private readonly pools: WorkerSubnetPool,
     private readonly subnets: WorkerSubnetRepository,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerSubnets');
-    // Validated at boot by the config's @IsSubnetPool, so this cannot be a string here.
-    this.pool = parseSubnetPool(
-      config.WORKER_SUBNET_POOL,
-      config.WORKER_SUBNET_PREFIX,
-    ) as SubnetPool;
   }
 
   async subnetFor(workerId: string): Promise<string> {
     const held = await this.subnets.findByWorker(workerId);
     if (held !== null) return held;
-    const total = subnetCount(this.pool);
+    const pool = this.pools.current();
+    if (pool === undefined) {
+      throw new Error(
+        'this cluster has no worker subnet pool yet: the root assigns one at the first session ' +
+          '(is the root reachable?), or set WORKER_SUBNET_POOL',
+      );
+    }
+    const total = subnetCount(pool);
     const start = (await this.subnets.highestIndex()) + 1;
     for (let step = 0; step < total; step++) {
       const index = (start + step) % total;
-      const subnet = subnetAt(this.pool, index);
+      const subnet = subnetAt(pool, index);
       if (await this.subnets.claim(workerId, subnet, index)) {
         this.logger.info({ workerId, subnet }, 'worker subnet assigned');
         return subnet;
@@ -49,7 +49,7 @@ export class WorkerSubnetService {
       if (mine !== null) return mine;
     }
     throw new SubnetPoolExhaustedError(
-      `no free worker subnet left in ${subnetAt(this.pool, 0).split('/')[0]}/${this.pool.poolPrefix}`,
+      `no free worker subnet left in ${subnetAt(pool, 0).split('/')[0]}/${pool.poolPrefix}`,
     );
   }
 

@@ -66,7 +66,7 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
   }
 
   beforeAll(async () => {
-    root = new FakeRoot(await freePort(), { token: TOKEN });
+    root = new FakeRoot(await freePort(), { token: TOKEN, assignPool: '10.18.48.0/20' });
     await root.start();
     config = loadConfig(ClusterConfig, {
       CLUSTER_NAME: name,
@@ -122,7 +122,18 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
       cluster_secret: `ccs_secret_${report.cluster_id}`,
       protocol_version: 1,
       report_interval_ms: 200,
-      worker_subnet_pool: '10.18.0.0/16',
+      // No WORKER_SUBNET_POOL and never welcomed: the root is to assign one.
+      worker_subnet_pool: '',
+    });
+    const assigned = await eventually(async () => {
+      const body = (await request(server()).get('/api/cluster/status')).body as {
+        worker_subnet_pool?: string;
+      };
+      return body.worker_subnet_pool === '10.18.48.0/20' ? body : undefined;
+    });
+    expect(assigned.worker_subnet_pool).toBe('10.18.48.0/20');
+    expect(await db().collection('cluster_network_state').findOne({})).toMatchObject({
+      worker_subnet_pool: '10.18.48.0/20',
     });
     expect(report.aggregate).toMatchObject({
       vcpus: 8,
@@ -327,6 +338,10 @@ describe('cluster ↔ root link (cluster in-process, fake root over real gRPC, r
       cluster_secret: `ccs_secret_${id}`,
       join_token: TOKEN,
     });
+    // The pool the root assigned was kept: the new session announces it.
+    await eventually(() =>
+      root.hellos.at(-1)?.worker_subnet_pool === '10.18.48.0/20' ? true : undefined,
+    );
     const report = await reportAfter(root.reports.length);
     expect(report.cluster_id).toBe(id);
     expect(report.instances).toHaveLength(1);

@@ -14,6 +14,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
 import { InstanceCommandsService } from '../instances/instance-commands.service';
 import { HierarchyLink } from '../network/hierarchy-link';
+import { WorkerSubnetPool } from '../network/worker-subnet-pool.service';
 import { ReportBuilder } from '../report/report-builder.service';
 import { ReportTrigger } from '../report/report-trigger';
 import { Backoff } from './backoff';
@@ -64,6 +65,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
     private readonly state: RootLinkState,
     private readonly trigger: ReportTrigger,
     private readonly hierarchy: HierarchyLink,
+    private readonly subnetPool: WorkerSubnetPool,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('RootSession');
@@ -211,6 +213,15 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           reportTimer = setInterval(sendReport, this.config.reportIntervalMs);
           this.trigger.listen(sendReport);
           this.hierarchy.attach(identity.cluster_id, write);
+          const assigned = message.welcome.worker_subnet_pool;
+          void this.subnetPool
+            .adopt(assigned)
+            .catch((error: unknown) =>
+              this.logger.error(
+                { pool: assigned, error: (error as Error).message },
+                'could not store the worker subnet pool',
+              ),
+            );
           return;
         }
         if (!welcomed) return; // nothing counts before the Welcome
@@ -250,7 +261,7 @@ export class RootSessionService implements OnApplicationBootstrap, OnApplication
           cluster_secret: identity.cluster_secret,
           protocol_version: CLUSTER_SESSION_PROTOCOL_VERSION,
           report_interval_ms: this.config.reportIntervalMs,
-          worker_subnet_pool: this.config.WORKER_SUBNET_POOL,
+          worker_subnet_pool: this.subnetPool.cidr(),
         },
       });
     });

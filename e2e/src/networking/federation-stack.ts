@@ -5,11 +5,9 @@ import { NetnsWorkerAgent, NetStack } from './net-stack';
 import { workerNsSnapshot } from './net-client';
 import type { UnderlayHost } from './netns-underlay';
 
-/** Worker subnet pools of the two clusters: disjoint, as tunnels between their workers need. */
-export const CLUSTER_POOLS = ['10.18.0.0/16', '10.19.0.0/16'] as const;
-
 /**
- * Root on the host, TWO clusters (each with its own worker subnet pool, sharing the broker), and
+ * Root on the host, TWO clusters with default settings (no WORKER_SUBNET_POOL: the root assigns
+ * each a pool of its own; they share the broker), and
  * one worker agent per cluster, each in its own network namespace on the underlay: worker `a`
  * joins the first cluster, worker `b` the second. Traffic from a to b therefore needs the whole
  * hierarchy: b's cluster reports to the root, the root answers a's cluster's table query and
@@ -28,13 +26,12 @@ export class FederationStack extends NetStack {
     this.root = await RootProcess.start();
     const tag = Math.random().toString(36).slice(2, 8);
     const clusters: ClusterProcess[] = [];
-    for (const [i, pool] of CLUSTER_POOLS.entries()) {
+    for (const i of [0, 1]) {
       const cluster = await ClusterProcess.create(`fed${i + 1}-${tag}`, this.root);
       Object.assign(cluster.env, {
         BULLMQ_PREFIX: uniqueName(`e2e_fed${i + 1}`),
         WORKER_TIMEOUT: '8s',
         CLUSTER_SCHEDULING_RETRY_INTERVAL: '1s',
-        WORKER_SUBNET_POOL: pool,
       });
       await cluster.launch();
       clusters.push(cluster);

@@ -50,6 +50,31 @@ describe('networking across clusters: table query through the root, remote tunne
     expect(containers).toEqual([]);
   }, 90_000);
 
+  it('clusters with default settings get disjoint worker subnet pools from the root', async () => {
+    const pools = Object.fromEntries(
+      (await stack.root.clusters()).map((c) => [
+        c['cluster_name'],
+        String(c['worker_subnet_pool']),
+      ]),
+    );
+    const [p1, p2] = [pools[stack.cluster.name], pools[stack.cluster2.name]];
+    console.log(`worker subnet pools assigned by the root: ${JSON.stringify(pools)}`);
+    expect(new Set([p1, p2])).toEqual(new Set(['10.18.0.0/20', '10.18.16.0/20']));
+    const subnetOf = (label: 'a' | 'b') =>
+      String((stack.worker(label).identity() as { subnetwork?: string } | undefined)?.subnetwork);
+    const inPool = (subnet: string, pool: string) => {
+      const n = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
+      const [base = '', bits = '32'] = pool.split('/');
+      const size = 2 ** (32 - Number(bits));
+      const start = n(base);
+      const s = n(subnet.split('/')[0] ?? '');
+      return s >= start && s < start + size;
+    };
+    expect(inPool(subnetOf('a'), String(p1))).toBe(true);
+    expect(inPool(subnetOf('b'), String(p2))).toBe(true);
+    for (const c of await stack.root.clusters()) expect(c['network_problem']).toBeNull();
+  });
+
   it('a client on cluster 1 reaches a service on cluster 2 through its rr_ip and InstanceIP', async () => {
     const a = stack.worker('a');
     const b = stack.worker('b');

@@ -1,6 +1,5 @@
 import { ClusterRegistryRoute, RootRoute, rootPath } from '@canopy/contracts';
 import type { InstanceReport, Report, ResourceAggregate } from '@canopy/contracts/grpc';
-import { freePort } from '@canopy/testing';
 import request from 'supertest';
 import { RawClusterClient, type SessionProbe } from '../grpc/testing/raw-cluster-client';
 import {
@@ -9,7 +8,7 @@ import {
   eventually,
   type RootTestApp,
   simpleSla,
-  startRootTestApp,
+  startRootWithGrpc,
   activeClusters,
   createApplicationServices,
 } from '../testing/root-test-app';
@@ -102,18 +101,12 @@ describe('instance usage and logs from cluster reports (root in-process, real gR
   };
 
   beforeAll(async () => {
-    const port = await freePort();
-    root = await startRootTestApp({
-      env: {
-        ROOT_GRPC_HOST: '127.0.0.1',
-        ROOT_GRPC_PORT: String(port),
-        ROOT_BOOTSTRAP_CLUSTER_TOKEN: TOKEN,
-        SCHEDULING_RETRY_INTERVAL: '1s',
-      },
+    const started = await startRootWithGrpc(TOKEN, {
+      SCHEDULING_RETRY_INTERVAL: '1s',
     });
-    await root.app.startAllMicroservices();
+    root = started.root;
     token = (await adminLogin(root)).token;
-    client = new RawClusterClient(`127.0.0.1:${port}`);
+    client = new RawClusterClient(started.address);
     const registered = await client.register({
       cluster_name: 'usage',
       cluster_location: '48.1374,11.5755,50',

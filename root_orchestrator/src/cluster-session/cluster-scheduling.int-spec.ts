@@ -1,5 +1,4 @@
 import { ClusterRegistryRoute, RootRoute, rootPath } from '@canopy/contracts';
-import { freePort } from '@canopy/testing';
 import request from 'supertest';
 import { FakeCluster } from '../grpc/testing/fake-cluster';
 import {
@@ -7,7 +6,7 @@ import {
   bearer,
   eventually,
   type RootTestApp,
-  startRootTestApp,
+  startRootWithGrpc,
 } from '../testing/root-test-app';
 
 type Json = Record<string, unknown>;
@@ -27,19 +26,13 @@ describe('root scheduling over clusters (root in-process, fake clusters over rea
   let svc: Record<string, string>;
 
   beforeAll(async () => {
-    const port = await freePort();
-    root = await startRootTestApp({
-      env: {
-        ROOT_GRPC_HOST: '127.0.0.1',
-        ROOT_GRPC_PORT: String(port),
-        ROOT_BOOTSTRAP_CLUSTER_TOKEN: TOKEN,
-        CLUSTER_RESCHEDULE_GRACE: '2s',
-        SCHEDULING_RETRY_INTERVAL: '1s',
-      },
+    const started = await startRootWithGrpc(TOKEN, {
+      CLUSTER_RESCHEDULE_GRACE: '2s',
+      SCHEDULING_RETRY_INTERVAL: '1s',
     });
-    await root.app.startAllMicroservices();
+    root = started.root;
     token = (await adminLogin(root)).token;
-    const address = `127.0.0.1:${port}`;
+    const address = started.address;
     munich = new FakeCluster(
       address,
       'munich',

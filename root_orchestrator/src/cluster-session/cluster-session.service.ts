@@ -20,6 +20,7 @@ import { secretMatches } from '../clusters/cluster-credentials';
 import type { Cluster, ClusterReportState } from '../clusters/cluster.model';
 import { ClusterRepository } from '../clusters/cluster.repository';
 import { generationOf, isPlacedOn } from '../clusters/instance-assignment';
+import { ClusterPoolService } from '../network-interest/cluster-pool.service';
 import { NetworkInterestService } from '../network-interest/network-interest.service';
 import { sanitizeTunnelPeers } from '../network-interest/tunnel-peers.rules';
 import type { InstanceRecord, InstancesChange, StoredService } from '../services/service.model';
@@ -79,6 +80,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
     private readonly registry: SessionRegistry,
     private readonly commands: ClusterCommandsService,
     private readonly network: NetworkInterestService,
+    private readonly pools: ClusterPoolService,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('ClusterSession');
@@ -210,10 +212,11 @@ export class ClusterSessionService implements OnApplicationShutdown {
     };
     const now = new Date();
     // An over-long pool is stored cut and marked, so it stays recognisably malformed.
-    const pool =
+    const announced =
       hello.worker_subnet_pool.length > MAX_POOL_TEXT
         ? `${hello.worker_subnet_pool.slice(0, MAX_POOL_TEXT)}…`
         : hello.worker_subnet_pool;
+    const pool = await this.pools.effectivePool(cluster, announced);
     await this.clusters.markConnected(cluster.id, sessionId, hello.report_interval_ms, pool, now);
     this.registry.register(session);
     session.send({
@@ -221,6 +224,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
         cluster_id: cluster.id,
         protocol_version: CLUSTER_SESSION_PROTOCOL_VERSION,
         report_interval_seconds: 0, // the cluster's own CLUSTER_REPORT_INTERVAL applies
+        worker_subnet_pool: pool,
       },
     });
     this.logger.info(

@@ -141,6 +141,10 @@ export class ClusterRepository implements OnModuleInit {
   }
 
   /** Records (or clears, null) why the cluster is kept out of the hierarchy's network. */
+  async setWorkerSubnetPool(id: string, pool: string): Promise<void> {
+    await this.model.updateOne({ _id: id }, { $set: { worker_subnet_pool: pool } }).exec();
+  }
+
   async setNetworkProblem(id: string, problem: string | null): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { network_problem: problem } }).exec();
   }

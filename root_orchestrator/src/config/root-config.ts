@@ -3,7 +3,7 @@ import { AddressSpace, MAX_PASSWORD_BYTES, MIN_PASSWORD_LENGTH } from '@canopy/c
 import { ServerConfig } from '@canopy/server';
 import { IsInt, IsOptional, IsString, Max, Min, MinLength } from 'class-validator';
 import { IsPemOrFile, RequiresAlso } from '@canopy/common';
-import { IsAddressPool } from '../network/address-pool.validator';
+import { IsAddressPool, IsBlockPrefixOf } from '../network/address-pool.validator';
 import {
   IsBullPrefix,
   IsCorsOrigins,
@@ -128,6 +128,18 @@ export class RootConfig extends ServerConfig {
   /** IPv4 block InstanceIPs are allocated from (Oakestra shares one block with ServiceIPs). */
   @IsAddressPool(4)
   INSTANCE_IP_POOL: string = AddressSpace.SERVICE_IP_POOL_V4;
+
+  /**
+   * Where clusters without their own WORKER_SUBNET_POOL get one (a block of
+   * CLUSTER_SUBNET_PREFIX bits each, lowest free first): the first cluster's workers get
+   * 10.18.0.0/26, 10.18.0.64/26, ... as in Oakestra.
+   */
+  @IsAddressPool(4)
+  CLUSTER_SUBNET_SPACE: string = AddressSpace.CLUSTER_SUBNET_SPACE_V4;
+
+  /** Size of one cluster's pool: /20 = 64 workers of /26 (32 clusters in the default /15). */
+  @IsBlockPrefixOf('CLUSTER_SUBNET_SPACE')
+  CLUSTER_SUBNET_PREFIX: number = AddressSpace.CLUSTER_SUBNET_PREFIX_V4;
 
   protected get defaultMongoDatabase(): string {
     return 'canopy_root';

@@ -1,7 +1,7 @@
 import { ClusterRegistryRoute } from '@canopy/contracts';
 import { CLUSTER_SESSION_PROTOCOL_VERSION } from '@canopy/contracts/grpc';
 import * as grpc from '@grpc/grpc-js';
-import { createTestPki, freePort } from '@canopy/testing';
+import { createTestPki } from '@canopy/testing';
 import request from 'supertest';
 import {
   adminLogin,
@@ -9,7 +9,7 @@ import {
   createUser,
   eventually,
   type RootTestApp,
-  startRootTestApp,
+  startRootWithGrpc,
 } from '../testing/root-test-app';
 import { RawClusterClient } from './testing/raw-cluster-client';
 
@@ -48,21 +48,7 @@ async function refused(
   throw new Error('expected the call to be refused');
 }
 
-async function startRoot(
-  env: Record<string, string> = {},
-): Promise<{ root: RootTestApp; address: string }> {
-  const port = await freePort();
-  const root = await startRootTestApp({
-    env: {
-      ROOT_GRPC_HOST: '127.0.0.1',
-      ROOT_GRPC_PORT: String(port),
-      ROOT_BOOTSTRAP_CLUSTER_TOKEN: BOOTSTRAP,
-      ...env,
-    },
-  });
-  await root.app.startAllMicroservices();
-  return { root, address: `127.0.0.1:${port}` };
-}
+const startRoot = (env: Record<string, string> = {}) => startRootWithGrpc(BOOTSTRAP, env);
 
 describe('cluster registration and sessions (root in-process, real gRPC, FerretDB, Redis)', () => {
   let root: RootTestApp;
@@ -341,6 +327,8 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
       cluster_id: id,
       protocol_version: CLUSTER_SESSION_PROTOCOL_VERSION,
       report_interval_seconds: 0,
+      // The Hello named no pool: the root assigns the first block of CLUSTER_SUBNET_SPACE.
+      worker_subnet_pool: '10.18.0.0/20',
     });
     session.send({
       report: {
@@ -370,7 +358,7 @@ describe('cluster registration and sessions (root in-process, real gRPC, FerretD
       active_nodes: 2,
       virtualization: ['docker'],
       report_interval_ms: 1000,
-      worker_subnet_pool: '',
+      worker_subnet_pool: '10.18.0.0/20',
       inactive_since: null,
       aggregation_per_architecture: { amd64: expect.objectContaining({ vcpus: 8, memory: 16384 }) },
     });

@@ -7,7 +7,6 @@ import type {
   ServiceTable,
   TunnelPeer,
 } from '@canopy/contracts/grpc';
-import { freePort } from '@canopy/testing';
 import request from 'supertest';
 import { RawClusterClient, type SessionProbe } from '../grpc/testing/raw-cluster-client';
 import {
@@ -16,7 +15,7 @@ import {
   eventually,
   type RootTestApp,
   simpleSla,
-  startRootTestApp,
+  startRootWithGrpc,
   activeClusters,
   createApplicationServices,
 } from '../testing/root-test-app';
@@ -207,17 +206,11 @@ describe('service tables and tunnel peers across clusters (root in-process, real
     );
 
   beforeAll(async () => {
-    const port = await freePort();
-    address = `127.0.0.1:${port}`;
-    root = await startRootTestApp({
-      env: {
-        ROOT_GRPC_HOST: '127.0.0.1',
-        ROOT_GRPC_PORT: String(port),
-        ROOT_BOOTSTRAP_CLUSTER_TOKEN: TOKEN,
-        SCHEDULING_RETRY_INTERVAL: '1s',
-      },
+    const started = await startRootWithGrpc(TOKEN, {
+      SCHEDULING_RETRY_INTERVAL: '1s',
     });
-    await root.app.startAllMicroservices();
+    root = started.root;
+    address = started.address;
     token = (await adminLogin(root)).token;
     // A has no capacity, so every instance lands on B.
     a = new TestCluster(address, 'net-a', '10.18.0.0/16', aggregate(0, 0, 0));

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ClustersDataModule } from '../clusters/clusters-data.module';
 import { ServicesDataModule } from '../services/services-data.module';
+import { ClusterPoolService } from './cluster-pool.service';
 import { NetworkInterestService } from './network-interest.service';
 
 /**
@@ -9,7 +10,7 @@ import { NetworkInterestService } from './network-interest.service';
  */
 @Module({
   imports: [ClustersDataModule, ServicesDataModule],
-  providers: [NetworkInterestService],
-  exports: [NetworkInterestService],
+  providers: [NetworkInterestService, ClusterPoolService],
+  exports: [NetworkInterestService, ClusterPoolService],
 })
 export class NetworkInterestModule {}

@@ -31,3 +31,32 @@ export function IsAddressPool(family: IpFamily, options?: ValidationOptions): Pr
     options,
   );
 }
+
+/**
+ * A prefix length that cuts blocks out of the pool named by the sibling property `poolProperty`:
+ * at least the pool's own prefix (a block cannot be larger than its space), at most /28.
+ */
+export function IsBlockPrefixOf(
+  poolProperty: string,
+  options?: ValidationOptions,
+): PropertyDecorator {
+  const poolPrefix = (args?: ValidationArguments): number => {
+    const pool = (args?.object as Record<string, unknown> | undefined)?.[poolProperty];
+    return typeof pool === 'string' ? Number(pool.split('/')[1]) : Number.NaN;
+  };
+  return ValidateBy(
+    {
+      name: 'isBlockPrefixOf',
+      validator: {
+        validate: (value: unknown, args?: ValidationArguments) =>
+          typeof value === 'number' &&
+          Number.isInteger(value) &&
+          value <= 28 &&
+          value >= poolPrefix(args),
+        defaultMessage: (args?: ValidationArguments) =>
+          `must be a prefix length between /${poolPrefix(args)} (${poolProperty}) and /28`,
+      },
+    },
+    options,
+  );
+}

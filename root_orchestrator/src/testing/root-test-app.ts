@@ -1,6 +1,6 @@
 import { loadConfig } from '@canopy/common';
 import { ClusterRegistryRoute, QueueName, RootRoute, rootPath } from '@canopy/contracts';
-import { loadLocalServices, uniqueName } from '@canopy/testing';
+import { freePort, loadLocalServices, uniqueName } from '@canopy/testing';
 import { getConnectionToken } from '@nestjs/mongoose';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { Queue } from 'bullmq';
@@ -211,4 +211,25 @@ export async function createApplicationServices(
   return Object.fromEntries(
     services.map((s) => [s['microservice_name'] as string, s['_id'] as string]),
   );
+}
+
+/**
+ * A root with its gRPC server on a free loopback port (registration + cluster sessions), accepting
+ * `token` as the bootstrap cluster join token; `address` is what a cluster dials.
+ */
+export async function startRootWithGrpc(
+  token: string,
+  env: Record<string, string> = {},
+): Promise<{ root: RootTestApp; address: string }> {
+  const port = await freePort();
+  const root = await startRootTestApp({
+    env: {
+      ROOT_GRPC_HOST: '127.0.0.1',
+      ROOT_GRPC_PORT: String(port),
+      ROOT_BOOTSTRAP_CLUSTER_TOKEN: token,
+      ...env,
+    },
+  });
+  await root.app.startAllMicroservices();
+  return { root, address: `127.0.0.1:${port}` };
 }

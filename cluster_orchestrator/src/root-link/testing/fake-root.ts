@@ -19,6 +19,8 @@ import {
 export interface FakeRootOptions {
   /** Accepted join token. */
   token: string;
+  /** The pool a Welcome assigns to a cluster whose Hello names none (default: none). */
+  assignPool?: string;
   /** Refuse every registration with this status (e.g. PERMISSION_DENIED). */
   refuseWith?: { code: grpc.status; details: string };
 }
@@ -146,6 +148,7 @@ export class FakeRoot {
             cluster_id: hello.cluster_id,
             protocol_version: 1,
             report_interval_seconds: 0,
+            worker_subnet_pool: hello.worker_subnet_pool || (this.options.assignPool ?? ''),
           },
         });
         return;

@@ -156,6 +156,8 @@ export class WorkerClusterHarness {
       ROOT_URL: '127.0.0.1:1',
       CLUSTER_JOIN_TOKEN: 'cjt_unused',
       WORKER_JOIN_TOKEN: WORKER_TOKEN,
+      // No root to assign one: the pool is set, as on a cluster configured by hand.
+      WORKER_SUBNET_POOL: '10.18.0.0/16',
       LOG_LEVEL: process.env['CANOPY_TEST_LOG_LEVEL'] ?? 'silent',
       ...overrides,
     });

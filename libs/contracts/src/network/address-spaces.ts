@@ -10,6 +10,10 @@ export const AddressSpace = {
   /** The cluster's default pool of worker subnets (1024 × /26). */
   WORKER_SUBNET_POOL_V4: '10.18.0.0/16',
   WORKER_SUBNET_PREFIX_V4: 26,
+  /** Where the root assigns pools to clusters that bring none (32 × /20 by default). */
+  CLUSTER_SUBNET_SPACE_V4: '10.18.0.0/15',
+  /** One assigned cluster pool: /20 = 64 worker subnets of /26. */
+  CLUSTER_SUBNET_PREFIX_V4: 20,
   /** Round-robin service IPv6 addresses (`addresses.rr_ip_v6` must be inside). */
   SERVICE_RR_POOL_V6: 'fdff:2000::/21',
   /** Reserved for "closest" service IPv6 addresses (unimplemented in Oakestra). */
