@@ -3,10 +3,14 @@ import { InjectModel } from '@nestjs/mongoose';
 import type { Model } from 'mongoose';
 import { PinoLogger } from 'nestjs-pino';
 import { ClusterConfig } from '../config/cluster-config';
+import { AddressSpace } from '@canopy/contracts';
 import { ClusterNetworkStateRecord } from './cluster-network-state.schema';
+import { WorkerSubnetRepository } from './worker-subnet.repository';
 import { parseSubnetPool, type SubnetPool } from './worker-subnet.rules';
 
 const STATE_ID = 'self';
+/** WORKER_SUBNET_POOL's default before the root assigned pools. */
+const LEGACY_DEFAULT_POOL = AddressSpace.WORKER_SUBNET_POOL_V4;
 
 /**
  * The pool this cluster cuts worker subnets from: WORKER_SUBNET_POOL when set; otherwise the one
@@ -25,6 +29,7 @@ export class WorkerSubnetPool implements OnModuleInit {
     private readonly config: ClusterConfig,
     @InjectModel(ClusterNetworkStateRecord.name)
     private readonly model: Model<ClusterNetworkStateRecord>,
+    private readonly subnets: WorkerSubnetRepository,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('WorkerSubnetPool');
@@ -37,6 +42,18 @@ export class WorkerSubnetPool implements OnModuleInit {
     const stored = await this.model.findById(STATE_ID).lean<ClusterNetworkStateRecord>().exec();
     if (stored !== null && this.use(stored.worker_subnet_pool)) {
       this.logger.info({ pool: this.cidrText }, 'worker subnet pool (assigned by the root)');
+      return;
+    }
+    // A cluster from before pools were assigned: its workers hold subnets of the old default
+    // pool. It keeps that pool (announced, so the root assigns around it and flags an overlap)
+    // rather than taking a block its workers' subnets may lie outside of.
+    if ((await this.subnets.highestIndex()) >= 0) {
+      await this.store(LEGACY_DEFAULT_POOL);
+      this.logger.warn(
+        { pool: LEGACY_DEFAULT_POOL },
+        'workers hold subnets from before the root assigned pools: keeping the old default pool ' +
+          '(set WORKER_SUBNET_POOL to choose another)',
+      );
     }
   }
 
@@ -63,11 +80,15 @@ export class WorkerSubnetPool implements OnModuleInit {
       this.logger.error({ pool: fromRoot }, 'the root assigned an unusable worker subnet pool');
       return;
     }
-    await this.model
-      .updateOne({ _id: STATE_ID }, { $set: { worker_subnet_pool: fromRoot } }, { upsert: true })
-      .exec();
-    this.use(fromRoot);
+    await this.store(fromRoot);
     this.logger.info({ pool: fromRoot }, 'worker subnet pool assigned by the root');
+  }
+
+  private async store(cidr: string): Promise<void> {
+    await this.model
+      .updateOne({ _id: STATE_ID }, { $set: { worker_subnet_pool: cidr } }, { upsert: true })
+      .exec();
+    this.use(cidr);
   }
 
   private use(cidr: string): boolean {
