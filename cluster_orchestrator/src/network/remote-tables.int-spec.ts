@@ -252,6 +252,21 @@ describe('table queries and interests through the root (cluster in-process, fake
     expect(h.messages.rejected).toBeGreaterThan(rejected);
   });
 
+  it('a flood of queries from one worker reaches the root only up to its budget', async () => {
+    const before = root.queries.length;
+    await Promise.all(
+      Array.from({ length: 300 }, (_, i) =>
+        inbox.query(a.id, { sip: `10.30.${200 + Math.floor(i / 250)}.${i % 250}` }),
+      ),
+    );
+    await sleep(1_500);
+    await h.messages.drained();
+    const asked = root.queries.length - before;
+    console.log(`300 queries from one worker → ${asked} asked of the root`);
+    expect(asked).toBeGreaterThan(50);
+    expect(asked).toBeLessThanOrEqual(100);
+  });
+
   it("other clusters' workers from RemotePeers join every worker's peer list; ill-formed or overlapping ones do not", async () => {
     root.broadcast({
       remote_peers: {

@@ -13,6 +13,7 @@ import { WorkerRepository } from '../workers/worker.repository';
 import { isWorkerActive } from '../workers/worker.rules';
 import { HierarchyLink } from './hierarchy-link';
 import { NetInterestRepository } from './net-interest.repository';
+import { QueryBudget } from './query-budget';
 import {
   foundResultOf,
   hierarchyQueryOf,
@@ -33,6 +34,9 @@ export const WORKER_INTEREST_TTL_MS = 120_000;
 const EXPIRY_CHECK_INTERVAL_MS = 30_000;
 /** Bound on cached tables (one per service some worker was interested in). */
 const MAX_CACHED_TABLES = 10_000;
+/** Table queries one worker may send per window (its net manager sends at most ~20 a second). */
+const QUERY_BUDGET = { limit: 100, windowMs: 5_000 } as const;
+const THROTTLE_LOG_INTERVAL_MS = 10_000;
 
 /**
  * The cluster network manager's table queries and interests (reference §7.4):
@@ -51,6 +55,8 @@ const MAX_CACHED_TABLES = 10_000;
 @Injectable()
 export class RemoteTablesService implements OnApplicationBootstrap, OnModuleDestroy {
   private readonly cache = new Map<string, ServiceTable>();
+  private readonly budget = new QueryBudget(QUERY_BUDGET.limit, QUERY_BUDGET.windowMs);
+  private readonly throttleLogged = new Map<string, number>();
   private expiryTimer: NodeJS.Timeout | undefined;
 
   constructor(
@@ -84,6 +90,18 @@ export class RemoteTablesService implements OnApplicationBootstrap, OnModuleDest
       return;
     }
     const { query, key } = parsed;
+    const now = Date.now();
+    if (!this.budget.take(workerId, now)) {
+      if (now - (this.throttleLogged.get(workerId) ?? 0) >= THROTTLE_LOG_INTERVAL_MS) {
+        if (this.throttleLogged.size > 10_000) this.throttleLogged.clear();
+        this.throttleLogged.set(workerId, now);
+        this.logger.warn(
+          { workerId, ...QUERY_BUDGET },
+          'table queries over budget: dropped (the root is not asked)',
+        );
+      }
+      return;
+    }
     try {
       const own = this.hierarchy.ownClusterId();
       const fromRoot = await this.hierarchy.query(query);
