@@ -129,6 +129,21 @@ export class ClusterConfig extends ServerConfig {
   @IsDuration({ minMs: 1_000, maxMs: 24 * 3_600_000 })
   WORKER_RESCHEDULE_GRACE: string = '1m';
 
+  /**
+   * How often workers' free amounts are checked against their instances' reservations; a
+   * difference seen by two checks in a row (a reservation leaked by a crash) is repaired.
+   */
+  @IsDuration({ minMs: 100, maxMs: 24 * 3_600_000 })
+  RESERVATION_AUDIT_INTERVAL: string = '30s';
+
+  /**
+   * How long a worker's free amounts must disagree, unchanged, with its instances' reservations
+   * before the difference counts as leaked and is repaired (the second write of a reservation is
+   * assumed to follow the first well within this).
+   */
+  @IsDuration({ minMs: 100, maxMs: 24 * 3_600_000 })
+  RESERVATION_LEAK_AGE: string = '5m';
+
   /** How often an instance no worker can take yet is tried again. */
   @IsDuration({ minMs: 100, maxMs: 10 * 60_000 })
   CLUSTER_SCHEDULING_RETRY_INTERVAL: string = '5s';
@@ -187,6 +202,14 @@ export class ClusterConfig extends ServerConfig {
 
   get workerRescheduleGraceMs(): number {
     return parseDuration(this.WORKER_RESCHEDULE_GRACE);
+  }
+
+  get reservationAuditIntervalMs(): number {
+    return parseDuration(this.RESERVATION_AUDIT_INTERVAL);
+  }
+
+  get reservationLeakAgeMs(): number {
+    return parseDuration(this.RESERVATION_LEAK_AGE);
   }
 
   get schedulingRetryIntervalMs(): number {

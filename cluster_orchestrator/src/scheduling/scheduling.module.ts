@@ -3,6 +3,7 @@ import { InstancesModule } from '../instances/instances.module';
 import { WorkerLinkModule } from '../worker-link/worker-link.module';
 import { WorkersDataModule } from '../workers/workers-data.module';
 import { SchedulingQueueModule } from './scheduling-queue.module';
+import { ReservationAuditor } from './reservation-auditor.service';
 import { SchedulingReconciler } from './scheduling-reconciler';
 import { WorkerPlacementProcessor } from './worker-placement.processor';
 import { WorkerFailoverService } from './worker-failover.service';
@@ -16,6 +17,7 @@ import { WorkerPlacementService } from './worker-placement.service';
     WorkerPlacementProcessor,
     SchedulingReconciler,
     WorkerFailoverService,
+    ReservationAuditor,
   ],
   exports: [WorkerPlacementService],
 })

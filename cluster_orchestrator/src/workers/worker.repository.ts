@@ -182,6 +182,17 @@ export class WorkerRepository implements OnModuleInit {
     return result.modifiedCount > 0;
   }
 
+  /**
+   * Sets `free` (a leaked reservation repaired) only if the worker is still at revision `rev`,
+   * i.e. nothing reserved or released on it since it was audited. True when set.
+   */
+  async repairFree(id: string, rev: number, free: ResourceTriple): Promise<boolean> {
+    const result = await this.model
+      .updateOne({ _id: id, rev }, { $set: { free }, $inc: { rev: 1 } })
+      .exec();
+    return result.modifiedCount > 0;
+  }
+
   /** Gives `amounts` back (the caller guarantees each reservation is released once). */
   async release(id: string, amounts: ResourceTriple): Promise<void> {
     await this.model

@@ -158,6 +158,9 @@ export class WorkerClusterHarness {
       WORKER_JOIN_TOKEN: WORKER_TOKEN,
       // No root to assign one: the pool is set, as on a cluster configured by hand.
       WORKER_SUBNET_POOL: '10.18.0.0/16',
+      // The auditor compares fast beside every scenario (50 concurrent placements included); with
+      // the default leak age it must never "repair" a reservation that is merely in flight.
+      RESERVATION_AUDIT_INTERVAL: '250ms',
       LOG_LEVEL: process.env['CANOPY_TEST_LOG_LEVEL'] ?? 'silent',
       ...overrides,
     });
