@@ -13,7 +13,7 @@ import {
   parseNodeStatusPayload,
   parsePayload,
   parseTopic,
-  type ValidationIssue,
+  summarizeIssues,
 } from '@canopy/contracts';
 import { Injectable, type OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -130,7 +130,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
 
   private async onInformation(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(CanopyNodeInfoDto, payload);
-    if (!result.ok) return this.reject(workerId, 'information', describe(result.errors));
+    if (!result.ok) return this.reject(workerId, 'information', summarizeIssues(result.errors));
     const worker = await this.workers.findById(workerId);
     if (worker === null) return this.unknownWorker(workerId);
     const info = result.value;
@@ -148,7 +148,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
 
   private async onJob(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(CanopyJobStatusDto, payload);
-    if (!result.ok) return this.reject(workerId, 'job', describe(result.errors));
+    if (!result.ok) return this.reject(workerId, 'job', summarizeIssues(result.errors));
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     const event = result.value;
     const matched = await this.instances.observe(
@@ -188,7 +188,7 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
 
   private async onResources(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(CanopyJobsResourcesDto, payload);
-    if (!result.ok) return this.reject(workerId, 'jobs/resources', describe(result.errors));
+    if (!result.ok) return this.reject(workerId, 'jobs/resources', summarizeIssues(result.errors));
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     for (const entry of result.value.services) {
       const matched = await this.instances.observe(
@@ -211,7 +211,8 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
   /** An instance's namespace is attached on the worker: record its namespace IP. */
   private async onServiceDeployed(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(NetServiceDeployedDto, payload);
-    if (!result.ok) return this.reject(workerId, 'net/service/deployed', describe(result.errors));
+    if (!result.ok)
+      return this.reject(workerId, 'net/service/deployed', summarizeIssues(result.errors));
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     const outcome = await this.serviceReports.deployed(workerId, result.value);
     this.logServiceReport(workerId, 'net/service/deployed', result.value, outcome);
@@ -220,7 +221,8 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
   /** An instance's namespace was detached on the worker: forget its namespace IP. */
   private async onServiceUndeployed(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(NetServiceUndeployedDto, payload);
-    if (!result.ok) return this.reject(workerId, 'net/service/undeployed', describe(result.errors));
+    if (!result.ok)
+      return this.reject(workerId, 'net/service/undeployed', summarizeIssues(result.errors));
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     const outcome = await this.serviceReports.undeployed(workerId, result.value);
     this.logServiceReport(workerId, 'net/service/undeployed', result.value, outcome);
@@ -232,14 +234,16 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
    */
   private async onTableQuery(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(NetTableQueryRequestDto, payload);
-    if (!result.ok) return this.reject(workerId, 'net/tablequery/request', describe(result.errors));
+    if (!result.ok)
+      return this.reject(workerId, 'net/tablequery/request', summarizeIssues(result.errors));
     if ((await this.workers.findById(workerId)) === null) return this.unknownWorker(workerId);
     void this.remoteTables.query(workerId, result.value);
   }
 
   private async onInterestRemove(workerId: string, payload: Buffer | string): Promise<void> {
     const result = parsePayload(NetInterestRemoveDto, payload);
-    if (!result.ok) return this.reject(workerId, 'net/interest/remove', describe(result.errors));
+    if (!result.ok)
+      return this.reject(workerId, 'net/interest/remove', summarizeIssues(result.errors));
     await this.remoteTables.interestRemoved(workerId, result.value);
   }
 
@@ -311,11 +315,4 @@ export class WorkerMessagesService implements OnApplicationBootstrap {
     if (this.lastRejectionLog.size > 10_000) this.lastRejectionLog.clear(); // bounded memory
     this.logger.warn({ workerId, kind, reason: why.slice(0, 500) }, 'worker message dropped');
   }
-}
-
-function describe(errors: readonly ValidationIssue[]): string {
-  return errors
-    .slice(0, 5)
-    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-    .join('; ');
 }

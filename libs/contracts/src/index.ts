@@ -4,6 +4,7 @@ import 'reflect-metadata';
 
 // Generic validation
 export type { ValidationIssue, ValidationResult } from './validation/validation-result';
+export { summarizeIssues } from './validation/validation-result';
 export {
   validateDto,
   flattenValidationErrors,

@@ -2,7 +2,6 @@ import type { Logger } from 'pino';
 import {
   ipv4ToNumber,
   NetPeersDto,
-  parsePayload,
   parsePortMappings,
   TunnelBackend,
   type NetPeerDto,
@@ -34,7 +33,13 @@ import { NamespaceIpAllocator } from './namespace-ip.allocator';
 import { mergeServiceTables, tableAddresses, type QueriedService } from './query-table';
 import { changedChoices, closestChoices } from './rtt-estimate';
 import type { RttTarget } from './rtt.prober';
-import { decideServices, serviceRoutesOf, type RttLookup } from './service-table';
+import {
+  decideRevisioned,
+  decideServices,
+  type RevisionedDecision,
+  serviceRoutesOf,
+  type RttLookup,
+} from './service-table';
 
 /**
  * What the worker tells the cluster about its instances' namespaces (Oakestra's net manager
@@ -99,33 +104,17 @@ export function specNetworkFields(specLabel: string | undefined): SpecNetworkFie
   return fields;
 }
 
-export type PeersDecision =
-  { apply: true; revision: number; peers: NetPeerDto[] } | { apply: false; reason: string };
+export type PeersDecision = RevisionedDecision<{ peers: NetPeerDto[] }>;
 
-/**
- * Validates a `nodes/<id>/net/peers` payload and decides whether it applies: a revision lower
- * than the last applied one is stale (a late delivery); the worker itself is dropped from the list.
- */
+/** A `nodes/<id>/net/peers` payload (see decideRevisioned); the worker itself is dropped. */
 export function decidePeers(
   payload: Uint8Array | string,
   nodeId: string,
   lastRevision: number | undefined,
 ): PeersDecision {
-  const parsed = parsePayload(NetPeersDto, payload);
-  if (!parsed.ok) {
-    return {
-      apply: false,
-      reason: parsed.errors
-        .slice(0, 5)
-        .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-        .join('; '),
-    };
-  }
-  const { revision, peers } = parsed.value;
-  if (lastRevision !== undefined && revision < lastRevision) {
-    return { apply: false, reason: `revision ${revision} is older than ${lastRevision}` };
-  }
-  return { apply: true, revision, peers: peers.filter((p) => p.id !== nodeId) };
+  return decideRevisioned(NetPeersDto, payload, lastRevision, (v) => ({
+    peers: v.peers.filter((p) => p.id !== nodeId),
+  }));
 }
 
 export function toTunnelPeer(peer: NetPeerDto): TunnelPeer {

@@ -5,6 +5,7 @@ import {
   type NetServiceEntryDto,
   type NetServiceInstanceDto,
   type NetServiceIpDto,
+  summarizeIssues,
 } from '@canopy/contracts';
 
 /**
@@ -36,10 +37,7 @@ export function decodeTableQueryResult(payload: Uint8Array | string): TableQuery
   if (!parsed.ok) {
     return {
       kind: 'invalid',
-      reason: parsed.errors
-        .slice(0, 5)
-        .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-        .join('; '),
+      reason: summarizeIssues(parsed.errors),
     };
   }
   const result = parsed.value;

@@ -3,6 +3,7 @@ import {
   NetServicesDto,
   parsePayload,
   type NetServiceEntryDto,
+  summarizeIssues,
 } from '@canopy/contracts';
 import { ServiceMode, type ServiceBackend, type ServiceRoute } from '../network';
 
@@ -16,34 +17,38 @@ export type RttLookup = (workerId: string) => number | undefined;
  */
 export const UNMEASURED_REMOTE_RTT_MS = 60_000;
 
-export type ServicesDecision =
-  | { apply: true; revision: number; services: NetServiceEntryDto[] }
-  | { apply: false; reason: string };
+/** Outcome of a retained, revisioned table from the cluster (`net/peers`, `net/services`). */
+export type RevisionedDecision<T> =
+  ({ apply: true; revision: number } & T) | { apply: false; reason: string };
 
 /**
- * Validates a `nodes/<id>/net/services` payload and decides whether it applies: a revision lower
- * than the last applied one is stale (a late delivery). Equal revisions apply again (a retained
- * re-delivery after a reconnect is harmless: the table is level-triggered).
+ * Validates a revisioned payload and decides whether it applies: a revision lower than the last
+ * applied one is stale (a late delivery). Equal revisions apply again (a retained re-delivery
+ * after a reconnect is harmless: the tables are level-triggered).
  */
+export function decideRevisioned<D extends { revision: number }, T>(
+  dto: new () => D,
+  payload: Uint8Array | string,
+  lastRevision: number | undefined,
+  pick: (value: D) => T,
+): RevisionedDecision<T> {
+  const parsed = parsePayload(dto, payload);
+  if (!parsed.ok) return { apply: false, reason: summarizeIssues(parsed.errors) };
+  const { revision } = parsed.value;
+  if (lastRevision !== undefined && revision < lastRevision) {
+    return { apply: false, reason: `revision ${revision} is older than ${lastRevision}` };
+  }
+  return { apply: true, revision, ...pick(parsed.value) };
+}
+
+export type ServicesDecision = RevisionedDecision<{ services: NetServiceEntryDto[] }>;
+
+/** A `nodes/<id>/net/services` payload (see decideRevisioned). */
 export function decideServices(
   payload: Uint8Array | string,
   lastRevision: number | undefined,
 ): ServicesDecision {
-  const parsed = parsePayload(NetServicesDto, payload);
-  if (!parsed.ok) {
-    return {
-      apply: false,
-      reason: parsed.errors
-        .slice(0, 5)
-        .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-        .join('; '),
-    };
-  }
-  const { revision, services } = parsed.value;
-  if (lastRevision !== undefined && revision < lastRevision) {
-    return { apply: false, reason: `revision ${revision} is older than ${lastRevision}` };
-  }
-  return { apply: true, revision, services };
+  return decideRevisioned(NetServicesDto, payload, lastRevision, (v) => ({ services: v.services }));
 }
 
 /**

@@ -5,7 +5,7 @@ import {
   NodeTopic,
   parsePayload,
   parseTopic,
-  type ValidationIssue,
+  summarizeIssues,
 } from '@canopy/contracts';
 import { toInstanceSpec, type InstanceSpec } from '../desired/instance-spec';
 
@@ -35,28 +35,21 @@ export function parseControlMessage(
       const result = parsePayload(ControlDeployDto, payload);
       return result.ok
         ? { ok: true, control: { kind: 'deploy', spec: toInstanceSpec(result.value) } }
-        : { ok: false, reason: describe(result.errors) };
+        : { ok: false, reason: summarizeIssues(result.errors) };
     }
     case NodeTopic.CONTROL_DELETE: {
       const result = parsePayload(ControlDeleteDto, payload);
       return result.ok
         ? { ok: true, control: { kind: 'delete', message: result.value } }
-        : { ok: false, reason: describe(result.errors) };
+        : { ok: false, reason: summarizeIssues(result.errors) };
     }
     case NodeTopic.CONTROL_ERROR: {
       const result = parsePayload(ControlErrorDto, payload);
       return result.ok
         ? { ok: true, control: { kind: 'error', message: result.value.message } }
-        : { ok: false, reason: describe(result.errors) };
+        : { ok: false, reason: summarizeIssues(result.errors) };
     }
     default:
       return { ok: false, reason: `topic kind ${parsed.kind} is not a control topic` };
   }
-}
-
-function describe(errors: readonly ValidationIssue[]): string {
-  return errors
-    .slice(0, 5)
-    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
-    .join('; ');
 }

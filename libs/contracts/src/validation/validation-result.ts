@@ -15,3 +15,11 @@ export interface ValidationIssue {
  * case, not an exceptional one.
  */
 export type ValidationResult<T> = { ok: true; value: T } | { ok: false; errors: ValidationIssue[] };
+
+/** The first `max` issues as one log-friendly line: `path: message; path: message`. */
+export function summarizeIssues(errors: readonly ValidationIssue[], max = 5): string {
+  return errors
+    .slice(0, max)
+    .map((e) => (e.path ? `${e.path}: ${e.message}` : e.message))
+    .join('; ');
+}
