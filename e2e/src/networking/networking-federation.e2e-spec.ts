@@ -1,3 +1,4 @@
+import { isIpv4InCidr } from '@canopy/contracts';
 import { existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,14 +63,7 @@ describe('networking across clusters: table query through the root, remote tunne
     expect(new Set([p1, p2])).toEqual(new Set(['10.18.0.0/20', '10.18.16.0/20']));
     const subnetOf = (label: 'a' | 'b') =>
       String((stack.worker(label).identity() as { subnetwork?: string } | undefined)?.subnetwork);
-    const inPool = (subnet: string, pool: string) => {
-      const n = (ip: string) => ip.split('.').reduce((acc, o) => acc * 256 + Number(o), 0);
-      const [base = '', bits = '32'] = pool.split('/');
-      const size = 2 ** (32 - Number(bits));
-      const start = n(base);
-      const s = n(subnet.split('/')[0] ?? '');
-      return s >= start && s < start + size;
-    };
+    const inPool = (subnet: string, pool: string) => isIpv4InCidr(subnet.split('/')[0] ?? '', pool);
     expect(inPool(subnetOf('a'), String(p1))).toBe(true);
     expect(inPool(subnetOf('b'), String(p2))).toBe(true);
     for (const c of await stack.root.clusters()) expect(c['network_problem']).toBeNull();

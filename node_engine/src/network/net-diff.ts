@@ -20,6 +20,11 @@ export interface RouteSpec {
   via?: string;
   src?: string;
   onlink?: boolean;
+  /**
+   * Other agents on the host may route the same prefix to THEIR devices (the service pool):
+   * added beside theirs (`ip route append`), since `replace` would take their route over.
+   */
+  shared?: boolean;
 }
 
 export function routeKey(route: {
@@ -38,12 +43,12 @@ export function routeKey(route: {
   ].join('|');
 }
 
-/** `ip route replace …` for a route tagged with our protocol number. */
+/** `ip route replace …` (`append` for a shared prefix) for a route tagged with our protocol. */
 export function routeReplaceArgs(route: RouteSpec, protocol: number): string[] {
   return [
     'ip',
     'route',
-    'replace',
+    route.shared ? 'append' : 'replace',
     route.dst,
     ...(route.via ? ['via', route.via] : []),
     'dev',

@@ -396,7 +396,7 @@ export class NetManager {
     const { replace, remove } = diffRoutes(
       [
         ...(await this.tunnel.routes(state, subnet)),
-        ...(pool ? [{ dst: pool.text, dev: this.config.bridge }] : []),
+        ...(pool ? [{ dst: pool.text, dev: this.config.bridge, shared: true }] : []),
       ],
       await this.ownRoutes(),
     );
@@ -406,11 +406,7 @@ export class NetManager {
       changes.push(`removed route ${route.dst} dev ${route.dev ?? '?'}`);
     }
     for (const route of replace) {
-      const args = routeReplaceArgs(route, protocol);
-      // Another agent on this host routes the pool to ITS bridge: `replace` would take that route
-      // over (and its cleanup would then delete ours); `append` keeps one entry per bridge.
-      if (route.dst === pool?.text) args[2] = 'append';
-      await this.runner.run(args);
+      await this.runner.run(routeReplaceArgs(route, protocol));
       changes.push(`route ${route.dst} dev ${route.dev}`);
     }
     return changes;
