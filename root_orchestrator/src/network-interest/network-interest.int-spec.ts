@@ -26,6 +26,8 @@ const TOKEN = 'bootstrap-token-for-the-network-interest-test';
 const JOB = 'net.test.nginx.test';
 /** Longer than a periodic check: whatever would be pushed has been by then. */
 const QUIET_MS = NETWORK_CHECK_INTERVAL_MS + 700;
+/** CLUSTER_RESCHEDULE_GRACE of this suite: longer than QUIET_MS, short enough to wait out. */
+const GRACE_MS = 6_000;
 
 function aggregate(vcpus: number, memory: number, activeNodes: number): ResourceAggregate {
   return {
@@ -208,6 +210,7 @@ describe('service tables and tunnel peers across clusters (root in-process, real
   beforeAll(async () => {
     const started = await startRootWithGrpc(TOKEN, {
       SCHEDULING_RETRY_INTERVAL: '1s',
+      CLUSTER_RESCHEDULE_GRACE: `${GRACE_MS / 1000}s`,
     });
     root = started.root;
     address = started.address;
@@ -440,4 +443,41 @@ describe('service tables and tunnel peers across clusters (root in-process, real
       clustersBefore,
     );
   });
+
+  it("a cluster cut off from the root stays in the others' tables and peers until the reschedule grace is over", async () => {
+    await a.query({ request_id: 'q-before-cut', job_name: JOB }); // A is interested
+    const from = a.session.received.length;
+    const peersOfB = (): TunnelPeer[] =>
+      (a.peerLists().at(-1)?.peers ?? []).filter((p) => p.cluster_id === b.id);
+    expect(peersOfB().length).toBe(2);
+    b.close(); // B's link to the root is gone; its workers keep serving through the tunnels
+    const cut = Date.now();
+    await eventually(
+      async () =>
+        (await clusters()).find((x) => x['_id'] === b.id)?.['active'] === false ? true : undefined,
+      5_000,
+      'B inactive at the root',
+    );
+    await new Promise((resolve) => setTimeout(resolve, QUIET_MS));
+    expect(Date.now() - cut).toBeLessThan(GRACE_MS); // still inside the grace
+    expect(a.pushes(from)).toEqual([]);
+    expect(peersOfB().length).toBe(2);
+    const during = await a.query({ request_id: 'q-during-cut', job_name: JOB });
+    expect(during.instances.map((i) => i.cluster_id)).toEqual([b.id, b.id]);
+
+    // Past the grace B's instances are placed elsewhere: they leave A's table, B leaves its peers.
+    const pushed = await eventually(
+      async () => a.pushes(from).find((t) => t.instances.every((i) => i.cluster_id !== b.id)),
+      GRACE_MS + 5_000,
+      "a table without B's instances",
+    );
+    console.log(`B cut off → its instances left A's table after ${Date.now() - cut} ms`);
+    expect(Date.now() - cut).toBeGreaterThanOrEqual(GRACE_MS);
+    expect(pushed.found).toBe(true);
+    await eventually(
+      async () => (peersOfB().length === 0 ? true : undefined),
+      5_000,
+      "B's workers out of A's peers",
+    );
+  }, 30_000);
 });

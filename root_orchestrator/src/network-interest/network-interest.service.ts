@@ -8,7 +8,8 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import type { OpenSession } from '../cluster-session/session-registry';
 import { ClusterRepository } from '../clusters/cluster.repository';
-import { livenessOf } from '../clusters/cluster-liveness';
+import { graceExpired, livenessOf } from '../clusters/cluster-liveness';
+import { RootConfig } from '../config/root-config';
 import { ServiceRepository } from '../services/service.repository';
 import {
   judgeMembership,
@@ -82,6 +83,7 @@ export class NetworkInterestService implements OnApplicationBootstrap, OnApplica
   constructor(
     private readonly clusters: ClusterRepository,
     private readonly services: ServiceRepository,
+    private readonly config: RootConfig,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('NetworkInterest');
@@ -240,7 +242,10 @@ export class NetworkInterestService implements OnApplicationBootstrap, OnApplica
     const now = new Date();
     const clusters = (await this.clusters.list()).map((c) => ({
       ...c,
-      active: livenessOf(c, now).active,
+      // A cluster cut off from the root (or not yet back after a root restart) keeps serving
+      // through the tunnels: its instances and peers stay in everyone's tables until the
+      // failover moves its instances elsewhere, so a partition never breaks working traffic.
+      inNetwork: !graceExpired(livenessOf(c, now), this.config.clusterRescheduleGraceMs, now),
     }));
     return { clusters, membership: judgeMembership(clusters) };
   }
@@ -258,15 +263,15 @@ export class NetworkInterestService implements OnApplicationBootstrap, OnApplica
   }
 
   /**
-   * Stores each active cluster's problem when it changed, and tells the operator. Inactive
-   * clusters keep what was recorded: it still explains their last session.
+   * Stores each member's problem when it changed, and tells the operator. Clusters gone for
+   * longer than the reschedule grace keep what was recorded: it still explains their last session.
    */
   private async recordProblems(
     clusters: readonly NetworkMember[],
     membership: NetworkMembership,
   ): Promise<void> {
     for (const cluster of clusters) {
-      if (!cluster.active) continue;
+      if (!cluster.inNetwork) continue;
       const isolation = membership.isolated.get(cluster.id);
       const problem = isolation?.problem ?? null;
       if (problem === cluster.network_problem) continue;

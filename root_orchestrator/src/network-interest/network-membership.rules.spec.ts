@@ -23,7 +23,7 @@ function cluster(id: string, fields: Partial<NetworkMember> = {}): NetworkMember
   return {
     id,
     cluster_name: `name-${id}`,
-    active: true,
+    inNetwork: true,
     connected_at: new Date(1_000),
     worker_subnet_pool: '',
     tunnel_peers: [],
@@ -70,9 +70,9 @@ describe('judgeMembership', () => {
     expect(m.isolated.has('a')).toBe(true);
   });
 
-  it('inactive clusters take no part and conflict with nobody', () => {
+  it('clusters gone past the reschedule grace take no part and conflict with nobody', () => {
     const m = judgeMembership([
-      cluster('gone', { worker_subnet_pool: '10.18.0.0/16', active: false }),
+      cluster('gone', { worker_subnet_pool: '10.18.0.0/16', inNetwork: false }),
       cluster('b', { worker_subnet_pool: '10.18.0.0/16', connected_at: new Date(9_000) }),
     ]);
     expect([...m.members]).toEqual(['b']);
@@ -118,7 +118,7 @@ describe('remotePeersFor', () => {
       tunnel_peers: [peer('wi', '10.19.1.0/26')],
     }),
     cluster('off', {
-      active: false,
+      inNetwork: false,
       worker_subnet_pool: '10.20.0.0/16',
       tunnel_peers: [peer('wo', '10.20.0.0/26')],
     }),
@@ -135,7 +135,7 @@ describe('remotePeersFor', () => {
     ]);
   });
 
-  it('an isolated cluster gets none and is given to nobody; inactive ones neither', () => {
+  it('an isolated cluster gets none and is given to nobody; clusters gone past the grace neither', () => {
     expect(remotePeersFor('iso', clusters, m)).toEqual([]);
     const all = [...remotePeersFor('a', clusters, m), ...remotePeersFor('b', clusters, m)];
     expect(all.map((p) => p.cluster_id)).not.toContain('iso');

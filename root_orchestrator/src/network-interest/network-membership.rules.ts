@@ -14,8 +14,11 @@ import { type Ipv4Range, parseIpv4Cidr, rangeContains, rangesOverlap } from './i
 export interface NetworkMember {
   id: string;
   cluster_name: string;
-  /** Connected and heard from recently (livenessOf). Inactive clusters take no part at all. */
-  active: boolean;
+  /**
+   * Active, or inactive for less than CLUSTER_RESCHEDULE_GRACE (its instances have not been moved
+   * and its workers may still be serving). Clusters gone for longer take no part at all.
+   */
+  inNetwork: boolean;
   connected_at: Date | null;
   worker_subnet_pool: string;
   tunnel_peers: readonly TunnelPeer[];
@@ -30,15 +33,15 @@ export interface Isolation {
 }
 
 export interface NetworkMembership {
-  /** Active clusters in the hierarchy's network. */
+  /** Clusters in the hierarchy's network. */
   members: ReadonlySet<string>;
-  /** Active clusters kept out of it, with why. */
+  /** Clusters kept out of it, with why. */
   isolated: ReadonlyMap<string, Isolation>;
 }
 
 export function judgeMembership(clusters: readonly NetworkMember[]): NetworkMembership {
   const ordered = clusters
-    .filter((c) => c.active)
+    .filter((c) => c.inNetwork)
     .sort(
       (a, b) =>
         Number(a.network_problem !== null) - Number(b.network_problem !== null) ||

@@ -130,7 +130,7 @@ describe('buildServiceTable', () => {
     ['DEAD with its old address', running(0, 'A', { status: 'DEAD' })],
     ['without a namespace address', running(0, 'A', { namespace_ip: '' })],
     ['never attached', running(0, 'A', { namespace_ip: undefined })],
-    ['on a cluster not visible (inactive or isolated)', running(0, 'C')],
+    ['on a cluster not visible (gone past the grace, or isolated)', running(0, 'C')],
     ['not placed', { instance_number: 0, status: 'RUNNING', namespace_ip: '10.18.0.2' }],
   ])('leaves out an instance %s', (_why, instance) => {
     expect(buildServiceTable(service([instance]), everywhere, '', 'x').instances).toEqual([]);
