@@ -332,11 +332,22 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
     );
     // Re-reported within one cycle, without a restart of the container.
     await waitFor(jobEvent('RUNNING', 0, restartedAt), 'RUNNING re-reported', 5_000);
-    await waitFor(
+    // The first resources report after the restart already lists the adopted instance: the
+    // agent sends none before it has looked at its containers (an empty list would tell the
+    // cluster the instance is gone).
+    const online = on(topic('status'), restartedAt).find((m) => m.text === 'online');
+    const resources = await waitFor(
       () => on(topic('jobs/resources'), restartedAt)[0],
       'resources after restart',
       5_000,
     );
+    console.log(
+      `agent restart: online → first jobs/resources ${resources.at - (online?.at ?? 0)} ms`,
+    );
+    const listed = (
+      JSON.parse(resources.text) as { services: { job_name: string; instance: number }[] }
+    ).services;
+    expect(listed.map((x) => [x.job_name, x.instance])).toEqual([[jobName, 0]]);
     const afterInfo = await docker.getContainer(before?.Id ?? '').inspect();
     expect(afterInfo.State.StartedAt).toBe(beforeInfo.State.StartedAt);
     expect((await containers()).map((c) => c.Id)).toEqual([before?.Id]);

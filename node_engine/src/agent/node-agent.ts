@@ -766,9 +766,13 @@ export class NodeAgent {
               ...this.networkFacts(),
             }),
           ),
-        this.buildResources().then((report) =>
-          link.publishReport(MqttTopics.nodeJobsResources(nodeId), report),
-        ),
+        // Before the first look at the containers the list would be empty, and an empty list
+        // tells the cluster that nothing runs here; the first observation triggers a report.
+        this.observedOnce
+          ? this.buildResources().then((report) =>
+              link.publishReport(MqttTopics.nodeJobsResources(nodeId), report),
+            )
+          : undefined,
       ]);
       this.lastReportAt = new Date().toISOString();
       if (Date.now() - this.statusWrittenAt >= STATUS_FILE_PERIOD_MS) this.scheduleStatusFile(0);

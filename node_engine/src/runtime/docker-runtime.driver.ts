@@ -58,6 +58,8 @@ export interface ContainerNetns {
 
 const MB = 1024 * 1024;
 const NEVER = '0001-01-01T00:00:00Z';
+/** How long a report waits for fresh container stats before using the previous ones. */
+const STATS_WAIT_MS = 200;
 
 /**
  * Runs instances as Docker containers through the engine API (dockerode). Port mappings from
@@ -68,6 +70,8 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   readonly virtualization = Virtualization.DOCKER;
   private readonly docker: Docker;
   private readonly cpu = new Map<string, CpuSample>();
+  private readonly usage = new Map<string, InstanceUsage>();
+  private readonly sampling = new Map<string, Promise<void>>();
   private disk = new Map<string, number>();
   private diskAt = 0;
   private readonly pulls = new Map<string, Promise<void>>();
@@ -111,6 +115,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
     }
     const live = new Set(summaries.map((s) => s.Id));
     for (const id of this.cpu.keys()) if (!live.has(id)) this.cpu.delete(id);
+    for (const id of this.usage.keys()) if (!live.has(id)) this.usage.delete(id);
     return observed.filter((o): o is ObservedContainer => o !== undefined);
   }
 
@@ -317,41 +322,65 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       throw new Error(`remove failed: ${messageOf(error)}`);
     } finally {
       this.cpu.delete(containerId);
+      this.usage.delete(containerId);
     }
   }
 
+  /**
+   * Usage of the running containers, for the periodic report. The engine answers a repeated
+   * one-shot stats call only at its next collection tick (up to ~1 s per call), so a report never
+   * waits for that: fresh samples are started and awaited for at most STATS_WAIT_MS; what is
+   * not in by then comes from the previous sample (or is missing) and lands in the next report.
+   */
   async stats(containers: readonly ObservedContainer[]): Promise<Map<string, InstanceUsage>> {
-    await this.refreshDisk();
+    const running = containers.filter((c) => c.state === 'running');
+    const fresh = Promise.all([this.refreshDisk(), ...running.map((c) => this.sample(c.id))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      fresh,
+      new Promise<void>((resolve) => (timer = setTimeout(resolve, STATS_WAIT_MS))),
+    ]);
+    clearTimeout(timer);
     const out = new Map<string, InstanceUsage>();
-    await Promise.all(
-      containers
-        .filter((c) => c.state === 'running')
-        .map(async (c) => {
-          try {
-            // one-shot: no 1 s wait for a second sample; CPU comes from our previous sample.
-            const stats = (await this.docker.getContainer(c.id).stats({
-              stream: false,
-              'one-shot': true,
-            } as {
-              stream: false;
-            })) as Docker.ContainerStats;
-            const sample = cpuSample(stats);
-            const cpu = sample ? cpuPercent(this.cpu.get(c.id), sample) : undefined;
-            if (sample) this.cpu.set(c.id, sample);
-            out.set(c.id, {
-              cpuPercent: cpu ?? 0,
-              memoryPercent: memoryPercent(stats),
-              diskMb: this.disk.get(c.id) ?? 0,
-            });
-          } catch (error) {
-            this.options.logger.debug(
-              { container: c.id, error: messageOf(error) },
-              'stats unavailable',
-            );
-          }
-        }),
-    );
+    for (const c of running) {
+      const usage = this.usage.get(c.id);
+      if (usage) out.set(c.id, { ...usage, diskMb: this.disk.get(c.id) ?? 0 });
+    }
     return out;
+  }
+
+  /** One stats sample of a container into `usage`; at most one in flight per container. */
+  private sample(containerId: string): Promise<void> {
+    const inFlight = this.sampling.get(containerId);
+    if (inFlight) return inFlight;
+    const run = (async () => {
+      try {
+        // one-shot: no 1 s wait for a second sample; CPU comes from our previous sample.
+        const stats = (await this.docker.getContainer(containerId).stats({
+          stream: false,
+          'one-shot': true,
+        } as {
+          stream: false;
+        })) as Docker.ContainerStats;
+        const sample = cpuSample(stats);
+        const cpu = sample ? cpuPercent(this.cpu.get(containerId), sample) : undefined;
+        if (sample) this.cpu.set(containerId, sample);
+        this.usage.set(containerId, {
+          cpuPercent: cpu ?? 0,
+          memoryPercent: memoryPercent(stats),
+          diskMb: 0,
+        });
+      } catch (error) {
+        this.options.logger.debug(
+          { container: containerId, error: messageOf(error) },
+          'stats unavailable',
+        );
+      } finally {
+        this.sampling.delete(containerId);
+      }
+    })();
+    this.sampling.set(containerId, run);
+    return run;
   }
 
   private async refreshDisk(): Promise<void> {
