@@ -56,5 +56,14 @@ for i in "${!names[@]}"; do
   [ "${results[$i]}" -eq 0 ] || { status=FAIL; failed=1; }
   printf '  %-16s %-5s %5ss  %s\n' "${names[$i]}" "$status" "${durations[$i]}" "${counts[$i]}"
 done
+# CI shows only the tail of this output: name every failing suite and test right here.
+for i in "${!names[@]}"; do
+  [ "${results[$i]}" -eq 0 ] && continue
+  sed 's/\x1b\[[0-9;]*m//g' "$logdir/${names[$i]}.log" \
+    | awk '/● Console$/ { n = 0; next }
+           /^ *(FAIL |● )/ { sub(/^ */, ""); print; n = /^●/ ? 8 : 0; next }
+           n > 0 && NF > 0 { sub(/^ */, "    "); print; n-- }' | head -80 \
+    | sed "s/^/  ${names[$i]}: /"
+done
 [ "$failed" -eq 0 ] && echo "[canopy] all green" || echo "[canopy] FAILED: see the phase logs above"
 exit "$failed"
