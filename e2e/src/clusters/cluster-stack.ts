@@ -199,6 +199,13 @@ export class ClusterProcess {
     this.proc = undefined;
   }
 
+  /** Freezes (SIGSTOP) or thaws (SIGCONT) the process: a cluster that is slow to come back. */
+  signal(signal: 'SIGSTOP' | 'SIGCONT'): void {
+    const pid = this.proc?.pid;
+    if (pid === undefined) throw new Error(`${this.name} is not running`);
+    process.kill(pid, signal);
+  }
+
   async status(): Promise<Json> {
     return (await http(this.base, 'GET', '/api/cluster/status')).body as Json;
   }

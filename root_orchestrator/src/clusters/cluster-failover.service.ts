@@ -7,13 +7,13 @@ import {
 } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { SessionRegistry } from '../cluster-session/session-registry';
-import { RootConfig } from '../config/root-config';
 import { NetworkInterestService } from '../network-interest/network-interest.service';
 import { SchedulingQueue } from '../scheduling/scheduling-queue.repository';
 import { ServiceRepository } from '../services/service.repository';
 import type { Cluster } from './cluster.model';
 import { ClusterRepository } from './cluster.repository';
-import { graceExpired, livenessOf } from './cluster-liveness';
+import { ClusterGrace } from './cluster-grace';
+import { livenessOf } from './cluster-liveness';
 import { generationOf, isPlacedOn } from './instance-assignment';
 
 /** How often liveness is judged. Cheap: one read of the (small) clusters collection. */
@@ -24,7 +24,8 @@ export const LIVENESS_CHECK_INTERVAL_MS = 1_000;
  * - records transitions active ↔ inactive (`active`, `inactive_since`), and logs them;
  * - closes the session of a cluster that went silent while its stream looks open (half-open
  *   connection), so a live cluster re-dials;
- * - once a cluster has been inactive for CLUSTER_RESCHEDULE_GRACE, moves its instances back to
+ * - once a cluster has been inactive for CLUSTER_RESCHEDULE_GRACE (counted from the root's start
+ *   at the earliest: see ClusterGrace), moves its instances back to
  *   REQUESTED with a new generation and queues them for placement on other clusters. When the
  *   cluster comes back, its report lists them and the reconcile undeploys them there.
  */
@@ -41,7 +42,7 @@ export class ClusterFailoverService implements OnApplicationBootstrap, OnApplica
     private readonly services: ServiceRepository,
     private readonly queue: SchedulingQueue,
     private readonly sessions: SessionRegistry,
-    private readonly config: RootConfig,
+    private readonly grace: ClusterGrace,
     private readonly tables: NetworkInterestService,
     private readonly logger: PinoLogger,
   ) {
@@ -99,7 +100,7 @@ export class ClusterFailoverService implements OnApplicationBootstrap, OnApplica
       this.sessions.get(cluster.id)?.close(`silent for 3 report periods`);
     }
     if (since === null || this.handled.get(cluster.id) === since) return;
-    if (!graceExpired(liveness, this.config.clusterRescheduleGraceMs, now)) return;
+    if (!this.grace.expired(liveness, now)) return;
     const moved = await this.reschedule(
       cluster,
       `rescheduling: cluster ${cluster.cluster_name} inactive since ${(liveness.inactiveSince as Date).toISOString()}`,
@@ -111,7 +112,7 @@ export class ClusterFailoverService implements OnApplicationBootstrap, OnApplica
           clusterId: cluster.id,
           name: cluster.cluster_name,
           moved,
-          graceMs: this.config.clusterRescheduleGraceMs,
+          graceMs: this.grace.graceMs,
         },
         'grace period over: instances of the inactive cluster queued for placement elsewhere',
       );

@@ -70,4 +70,13 @@ describe('cluster liveness', () => {
     expect(graceExpired(livenessOf(state, at(5_000)), 3_000, at(5_000))).toBe(true);
     expect(graceExpired(livenessOf(cluster(), at(2_000)), 0, at(2_000))).toBe(false);
   });
+
+  it('only inactivity watched since the judge started counts (a root restart gives a full grace)', () => {
+    const state = cluster({ connected: false, disconnected_at: at(2_000) });
+    // The root was down from 2 s to 60 s: the cluster's silence meanwhile is not held against it.
+    expect(graceExpired(livenessOf(state, at(61_000)), 3_000, at(61_000), at(60_000))).toBe(false);
+    expect(graceExpired(livenessOf(state, at(63_000)), 3_000, at(63_000), at(60_000))).toBe(true);
+    // Inactive after the judge started: counted from then, as before.
+    expect(graceExpired(livenessOf(state, at(5_000)), 3_000, at(5_000), at(1_000))).toBe(true);
+  });
 });

@@ -49,13 +49,20 @@ export function livenessOf(c: LivenessInput, now: Date): Liveness {
   };
 }
 
-/** Whether the grace period after becoming inactive is over (its instances move elsewhere). */
-export function graceExpired(liveness: Liveness, graceMs: number, now: Date): boolean {
-  return (
-    !liveness.active &&
-    liveness.inactiveSince !== null &&
-    now.getTime() - liveness.inactiveSince.getTime() >= graceMs
-  );
+/**
+ * Whether the grace period after becoming inactive is over (its instances move elsewhere). The
+ * grace runs from when the cluster became inactive, but never from before `watchingSince` (when
+ * the judge started watching; see ClusterGrace).
+ */
+export function graceExpired(
+  liveness: Liveness,
+  graceMs: number,
+  now: Date,
+  watchingSince: Date = new Date(0),
+): boolean {
+  if (liveness.active || liveness.inactiveSince === null) return false;
+  const from = Math.max(liveness.inactiveSince.getTime(), watchingSince.getTime());
+  return now.getTime() - from >= graceMs;
 }
 
 function latest(dates: readonly (Date | null)[]): Date {

@@ -8,8 +8,8 @@ import {
 import { PinoLogger } from 'nestjs-pino';
 import type { OpenSession } from '../cluster-session/session-registry';
 import { ClusterRepository } from '../clusters/cluster.repository';
-import { graceExpired, livenessOf } from '../clusters/cluster-liveness';
-import { RootConfig } from '../config/root-config';
+import { ClusterGrace } from '../clusters/cluster-grace';
+import { livenessOf } from '../clusters/cluster-liveness';
 import { ServiceRepository } from '../services/service.repository';
 import {
   judgeMembership,
@@ -83,7 +83,7 @@ export class NetworkInterestService implements OnApplicationBootstrap, OnApplica
   constructor(
     private readonly clusters: ClusterRepository,
     private readonly services: ServiceRepository,
-    private readonly config: RootConfig,
+    private readonly grace: ClusterGrace,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('NetworkInterest');
@@ -245,7 +245,7 @@ export class NetworkInterestService implements OnApplicationBootstrap, OnApplica
       // A cluster cut off from the root (or not yet back after a root restart) keeps serving
       // through the tunnels: its instances and peers stay in everyone's tables until the
       // failover moves its instances elsewhere, so a partition never breaks working traffic.
-      inNetwork: !graceExpired(livenessOf(c, now), this.config.clusterRescheduleGraceMs, now),
+      inNetwork: !this.grace.expired(livenessOf(c, now), now),
     }));
     return { clusters, membership: judgeMembership(clusters) };
   }
