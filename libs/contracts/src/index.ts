@@ -86,13 +86,14 @@ export * from './queues/job-ids';
 
 // Ports and address spaces
 export { DefaultPort, MIN_PORT, MAX_PORT } from './network/default-ports';
+export { AddressSpace, TUNNEL_MTU, ipv4ToNumber, numberToIpv4 } from './network/address-spaces';
 export {
-  AddressSpace,
-  TUNNEL_MTU,
-  ipv4ToNumber,
-  numberToIpv4,
+  type Ipv4Range,
+  parseIpv4Cidr,
+  ipv4RangesOverlap,
+  ipv4RangeContains,
   isIpv4InCidr,
-} from './network/address-spaces';
+} from './network/ipv4-range';
 
 // Root REST API (users, auth, organizations, applications, services, instances)
 export { RootRoute, rootPath } from './http/root-routes';

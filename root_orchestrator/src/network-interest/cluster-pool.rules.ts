@@ -1,5 +1,4 @@
-import { numberToIpv4 } from '@canopy/contracts';
-import { parseIpv4Cidr, rangesOverlap, type Ipv4Range } from './ipv4-cidr';
+import { numberToIpv4, parseIpv4Cidr, ipv4RangesOverlap, type Ipv4Range } from '@canopy/contracts';
 
 /**
  * The first block of `/prefix` inside `space` that overlaps none of `taken` (CIDRs; malformed
@@ -21,7 +20,7 @@ export function assignClusterPool(
   const size = 2 ** (32 - prefix);
   for (let first = range.first; first + size - 1 <= range.last; first += size) {
     const block = { first, last: first + size - 1 };
-    if (!used.some((u) => rangesOverlap(u, block))) return `${numberToIpv4(first)}/${prefix}`;
+    if (!used.some((u) => ipv4RangesOverlap(u, block))) return `${numberToIpv4(first)}/${prefix}`;
   }
   return undefined;
 }

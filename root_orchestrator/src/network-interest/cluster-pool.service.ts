@@ -1,10 +1,10 @@
+import { parseIpv4Cidr } from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import type { Cluster } from '../clusters/cluster.model';
 import { ClusterRepository } from '../clusters/cluster.repository';
 import { RootConfig } from '../config/root-config';
 import { assignClusterPool } from './cluster-pool.rules';
-import { parseIpv4Cidr } from './ipv4-cidr';
 
 /**
  * Worker subnet pools of clusters that bring none (WORKER_SUBNET_POOL unset): the root hands each

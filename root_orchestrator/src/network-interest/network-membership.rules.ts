@@ -1,5 +1,10 @@
+import {
+  type Ipv4Range,
+  parseIpv4Cidr,
+  ipv4RangeContains,
+  ipv4RangesOverlap,
+} from '@canopy/contracts';
 import type { TunnelPeer } from '@canopy/contracts/grpc';
-import { type Ipv4Range, parseIpv4Cidr, rangeContains, rangesOverlap } from './ipv4-cidr';
 
 /**
  * Which clusters take part in the hierarchy's network (pure). Workers of different clusters are
@@ -67,7 +72,7 @@ export function judgeMembership(clusters: readonly NetworkMember[]): NetworkMemb
       });
       continue;
     }
-    const other = accepted.find((a) => rangesOverlap(a.pool, pool))?.cluster;
+    const other = accepted.find((a) => ipv4RangesOverlap(a.pool, pool))?.cluster;
     if (other) {
       isolated.set(cluster.id, {
         problem:
@@ -118,7 +123,7 @@ export function remotePeersFor(
     const pool = parseIpv4Cidr(cluster.worker_subnet_pool);
     for (const peer of cluster.tunnel_peers) {
       const subnet = parseIpv4Cidr(peer.subnet);
-      if (subnet === null || (pool !== null && !rangeContains(pool, subnet))) continue;
+      if (subnet === null || (pool !== null && !ipv4RangeContains(pool, subnet))) continue;
       peers.push({ ...peer, cluster_id: cluster.id });
     }
   }

@@ -1,6 +1,6 @@
+import { parseIpv4Cidr } from '@canopy/contracts';
 import type { TunnelPeer } from '@canopy/contracts/grpc';
 import { canonicalIp } from '../network/ip-address';
-import { parseIpv4Cidr } from './ipv4-cidr';
 
 /**
  * What the root keeps of a report's tunnel peers (pure). The peers are handed to every other

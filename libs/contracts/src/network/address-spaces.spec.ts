@@ -1,4 +1,5 @@
-import { AddressSpace, ipv4ToNumber, isIpv4InCidr, numberToIpv4 } from './address-spaces';
+import { AddressSpace, ipv4ToNumber, numberToIpv4 } from './address-spaces';
+import { isIpv4InCidr } from './ipv4-range';
 import { DefaultPort } from './default-ports';
 
 describe('defaults', () => {

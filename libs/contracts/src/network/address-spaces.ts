@@ -42,21 +42,3 @@ export function numberToIpv4(value: number): string {
   }
   return [24, 16, 8, 0].map((shift) => Math.floor(value / 2 ** shift) % 256).join('.');
 }
-
-/** True when `ip` lies inside `cidr` (IPv4 only, e.g. `10.30.0.0/16`); false on malformed input. */
-export function isIpv4InCidr(ip: string, cidr: string): boolean {
-  const [base, prefixText, ...rest] = cidr.split('/');
-  if (
-    base === undefined ||
-    prefixText === undefined ||
-    rest.length > 0 ||
-    !/^\d{1,2}$/.test(prefixText)
-  )
-    return false;
-  const prefix = Number(prefixText);
-  const address = ipv4ToNumber(ip);
-  const network = ipv4ToNumber(base);
-  if (address === null || network === null || prefix > 32) return false;
-  const size = 2 ** (32 - prefix);
-  return Math.floor(address / size) === Math.floor(network / size);
-}

@@ -1,4 +1,4 @@
-import { ipv4ToNumber } from '@canopy/contracts';
+import { ipv4ToNumber } from './address-spaces';
 
 /** An IPv4 CIDR as the inclusive range of addresses it covers. */
 export interface Ipv4Range {
@@ -18,10 +18,19 @@ export function parseIpv4Cidr(text: string): Ipv4Range | null {
   return { first, last: first + size - 1 };
 }
 
-export function rangesOverlap(a: Ipv4Range, b: Ipv4Range): boolean {
+/** Whether two ranges share an address (two worker subnet pools that must not). */
+export function ipv4RangesOverlap(a: Ipv4Range, b: Ipv4Range): boolean {
   return a.first <= b.last && b.first <= a.last;
 }
 
-export function rangeContains(outer: Ipv4Range, inner: Ipv4Range): boolean {
+/** Whether `inner` lies wholly inside `outer` (a worker subnet in its cluster's pool). */
+export function ipv4RangeContains(outer: Ipv4Range, inner: Ipv4Range): boolean {
   return outer.first <= inner.first && inner.last <= outer.last;
+}
+
+/** True when `ip` lies inside `cidr` (IPv4 only, e.g. `10.30.0.0/16`); false on malformed input. */
+export function isIpv4InCidr(ip: string, cidr: string): boolean {
+  const range = parseIpv4Cidr(cidr);
+  const address = ipv4ToNumber(ip);
+  return range !== null && address !== null && address >= range.first && address <= range.last;
 }

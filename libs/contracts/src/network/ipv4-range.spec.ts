@@ -1,4 +1,4 @@
-import { parseIpv4Cidr, rangeContains, rangesOverlap } from './ipv4-cidr';
+import { ipv4RangeContains, ipv4RangesOverlap, parseIpv4Cidr } from './ipv4-range';
 
 describe('parseIpv4Cidr', () => {
   it('covers the whole block, host bits ignored', () => {
@@ -20,18 +20,18 @@ describe('parseIpv4Cidr', () => {
   ])('refuses %j', (text) => expect(parseIpv4Cidr(text)).toBeNull());
 });
 
-describe('rangesOverlap / rangeContains', () => {
+describe('ipv4RangesOverlap / ipv4RangeContains', () => {
   const pool = (t: string) => parseIpv4Cidr(t) ?? { first: -1, last: -2 };
 
   it('tells overlapping pools from disjoint ones', () => {
-    expect(rangesOverlap(pool('10.18.0.0/16'), pool('10.18.128.0/17'))).toBe(true);
-    expect(rangesOverlap(pool('10.18.0.0/16'), pool('10.19.0.0/16'))).toBe(false);
-    expect(rangesOverlap(pool('10.0.0.0/8'), pool('10.200.0.0/16'))).toBe(true);
+    expect(ipv4RangesOverlap(pool('10.18.0.0/16'), pool('10.18.128.0/17'))).toBe(true);
+    expect(ipv4RangesOverlap(pool('10.18.0.0/16'), pool('10.19.0.0/16'))).toBe(false);
+    expect(ipv4RangesOverlap(pool('10.0.0.0/8'), pool('10.200.0.0/16'))).toBe(true);
   });
 
   it('a subnet lies inside its pool, not inside another', () => {
-    expect(rangeContains(pool('10.18.0.0/16'), pool('10.18.0.64/26'))).toBe(true);
-    expect(rangeContains(pool('10.18.0.0/16'), pool('10.19.0.64/26'))).toBe(false);
-    expect(rangeContains(pool('10.18.0.0/26'), pool('10.18.0.0/16'))).toBe(false);
+    expect(ipv4RangeContains(pool('10.18.0.0/16'), pool('10.18.0.64/26'))).toBe(true);
+    expect(ipv4RangeContains(pool('10.18.0.0/16'), pool('10.19.0.64/26'))).toBe(false);
+    expect(ipv4RangeContains(pool('10.18.0.0/26'), pool('10.18.0.0/16'))).toBe(false);
   });
 });
