@@ -68,6 +68,7 @@ export class FederationStack extends NetStack {
       const all = await this.root.clusters(true);
       return all.length === 2 && all.every((c) => c['active_nodes'] === 1) ? true : undefined;
     }, 'both cluster aggregates at the root include their worker');
+    await this.dataPlanesUp();
 
     await this.observeWorkers('fed');
   }

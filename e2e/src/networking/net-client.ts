@@ -122,8 +122,22 @@ export class Capture {
  * The agent's nftables table in a worker namespace (`canopy`, or `canopy_<bridge>` for an agent
  * with its own bridge name, as the e2e agents have); undefined when there is none.
  */
+/**
+ * `nft list …` in a namespace. A dump that races a ruleset change (the agent replaces its table
+ * as a whole) fails with EINTR and is retried; a missing table or chain lists as ''.
+ */
+export async function nftListIn(netns: string, what: string[]): Promise<string> {
+  for (let attempt = 1; ; attempt++) {
+    const out = await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', ...what], false);
+    if (out.code === 0) return out.stdout;
+    if (/No such file or directory/.test(out.stderr)) return '';
+    if (attempt >= 10) throw new Error(`nft list ${what.join(' ')} in ${netns}: ${out.stderr}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 export async function canopyTableIn(netns: string): Promise<string | undefined> {
-  const tables = (await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'tables'], false)).stdout;
+  const tables = await nftListIn(netns, ['tables']);
   return /^table inet (canopy\w*)$/m.exec(tables)?.[1];
 }
 
@@ -131,11 +145,7 @@ export async function canopyTableIn(netns: string): Promise<string | undefined> 
 export async function servicesChainIn(netns: string): Promise<string[]> {
   const table = await canopyTableIn(netns);
   if (table === undefined) return [];
-  const out = await sh(
-    ['ip', 'netns', 'exec', netns, 'nft', 'list', 'chain', 'inet', table, 'services'],
-    false,
-  );
-  return out.stdout
+  return (await nftListIn(netns, ['chain', 'inet', table, 'services']))
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l.startsWith('ip daddr '));
@@ -153,11 +163,7 @@ export async function workerNsSnapshot(
     addr_info?: { local: string; prefixlen: number }[];
   }[];
   const table = await canopyTableIn(netns);
-  const nft =
-    table === undefined
-      ? ''
-      : (await sh(['ip', 'netns', 'exec', netns, 'nft', 'list', 'table', 'inet', table], false))
-          .stdout;
+  const nft = table === undefined ? '' : await nftListIn(netns, ['table', 'inet', table]);
   const routes = (await sh(['ip', '-n', netns, 'route', 'show', 'table', 'all'], false)).stdout;
   const lines = (t: string) =>
     t

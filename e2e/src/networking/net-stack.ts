@@ -13,6 +13,7 @@ import {
   type WorkerResources,
   WorkerStack,
 } from '../workers/worker-stack';
+import { canopyTableIn } from './net-client';
 import { NetnsUnderlay, type UnderlayHost } from './netns-underlay';
 
 /** A worker agent running inside its own network namespace, with the data plane on. */
@@ -125,8 +126,19 @@ export class NetStack extends WorkerStack {
       const [c] = await this.root.clusters(true);
       return c && c['active_nodes'] === this.workers.length ? true : undefined;
     }, 'cluster aggregate at the root includes the workers');
+    await this.dataPlanesUp();
 
     await this.observeWorkers('nt');
+  }
+
+  /** Waits until every worker's agent has its nftables table (tests snapshot from there on). */
+  async dataPlanesUp(): Promise<void> {
+    for (const w of this.workers as NetnsWorkerAgent[]) {
+      await eventually(
+        async () => ((await canopyTableIn(w.host.netns)) !== undefined ? true : undefined),
+        `${w.nodeName}'s data plane up`,
+      );
+    }
   }
 
   worker(label: 'a' | 'b'): NetnsWorkerAgent {

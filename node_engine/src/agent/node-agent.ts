@@ -43,6 +43,7 @@ import {
   type RegistrationBody,
   type RegistrationResult,
 } from '../registration/cluster-registration.client';
+import { isStaticBinary } from '../runtime/network-gate';
 import { DockerRuntimeDriver } from '../runtime/docker-runtime.driver';
 import { tailUtf8 } from '../runtime/docker-log-stream';
 import {
@@ -381,7 +382,7 @@ export class NodeAgent {
         nodeId: identity.nodeId,
         logger: this.logger.child({ runtime: 'docker' }),
         stopTimeoutSeconds: this.config.runtime.stop_timeout_seconds,
-        ...(this.network ? { networking: 'canopy' as const } : {}),
+        ...(this.network ? { networking: 'canopy' as const, ...(await this.networkGate()) } : {}),
       }),
     ];
     const network = this.network;
@@ -421,6 +422,20 @@ export class NodeAgent {
     const every = this.deps.reportIntervalMs ?? 2_000;
     clearInterval(this.reportTimer);
     this.reportTimer = setInterval(() => void this.report(), every);
+  }
+
+  /** The network gate binary when usable (see network-gate.ts); else a warning and none. */
+  private async networkGate(): Promise<{ networkGate?: string }> {
+    const path = this.config.network.gate_binary;
+    if (path !== '' && (await isStaticBinary(path))) return { networkGate: path };
+    this.logger.warn(
+      { gate_binary: path },
+      path === ''
+        ? 'network gate off: containers may run briefly before their network is attached'
+        : 'network.gate_binary is missing or not statically linked (install busybox-static): ' +
+            'containers may run briefly before their network is attached',
+    );
+    return {};
   }
 
   /**

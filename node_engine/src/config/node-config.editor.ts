@@ -35,6 +35,7 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'network.bridge': 'string',
   'network.underlay_address': 'string',
   'network.interest_ttl_seconds': 'int',
+  'network.gate_binary': 'string',
 };
 
 const LABEL_KEY = /^labels\.(.+)$/;

@@ -141,6 +141,17 @@ export class NetworkOptions {
   @Min(1)
   @Max(86_400)
   interest_ttl_seconds: number = 60;
+
+  /**
+   * A statically linked busybox on this host (Debian: busybox-static), mounted into each
+   * container to hold its command until its network is attached. Empty, missing or not static:
+   * containers start at once (a warning at start) and may run briefly without their network.
+   */
+  @IsString()
+  @Matches(/^(\/.*)?$/, {
+    message: 'gate_binary must be an absolute path, or empty to turn the gate off',
+  })
+  gate_binary = '/bin/busybox';
 }
 
 /** The tunnel interface in effect (configured, else the backend's default). */

@@ -22,6 +22,7 @@ import {
 } from '../network';
 import { CanopyLabel } from '../runtime/container-labels';
 import { DockerRuntimeDriver } from '../runtime/docker-runtime.driver';
+import { GATE_MOUNT, isStaticBinary } from '../runtime/network-gate';
 import { StateFileName, StateStore } from '../state/state-store';
 import { factory } from '../testing/factories';
 import { InstanceNetworkService, type ServiceNetReport } from './instance-network.service';
@@ -61,6 +62,8 @@ function hostAddress(): string {
   throw new Error('no non-loopback IPv4 address on this host');
 }
 const underlay = hostAddress();
+/** busybox-static, installed by provisioning (network.gate_binary's default). */
+const GATE_BINARY = '/bin/busybox';
 
 const web = (n: number, extra: Parameters<typeof factory.desired>[0] = {}) =>
   factory.desired({
@@ -102,6 +105,7 @@ function agentSide(): Side {
     logger,
     stopTimeoutSeconds: 1,
     networking: 'canopy',
+    networkGate: GATE_BINARY,
   });
   const service = new InstanceNetworkService({
     net: new NetManager({ runner, config: netConfig, logger }),
@@ -209,6 +213,38 @@ describe(`${InstanceNetworkService.name} (Docker + kernel)`, () => {
     expect(await fetchFrom(from, `${web2.spec.instance_ip}`)).toBe('web2');
     // and back (replies and the other direction both pass the worker)
     expect(await fetchFrom(ids[web2.key] as string, `${web1.spec.instance_ip}`)).toBe('web1');
+  });
+
+  it("a container's command starts only once its namespace is attached (network gate)", async () => {
+    expect(await isStaticBinary(GATE_BINARY)).toBe(true);
+    expect(await isStaticBinary('/usr/bin/env')).toBe(false); // dynamically linked
+    // Its very first action looks for the default route and connects to web1: without the gate
+    // it would run before the attach (Docker creates the namespace at start) and find neither.
+    const early = web(4, {
+      cmd: [
+        'sh',
+        '-c',
+        `awk '$2 == "00000000" { f = 1 } END { print f ? "route-ready" : "route-missing" }' /proc/net/route; ` +
+          `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${web1.spec.instance_ip} 80 | tail -n 1; ` +
+          'trap "exit 0" TERM; while true; do sleep 1; done',
+      ],
+    });
+    const containerId = await side.runtime.create(early);
+    ids[early.key] = containerId;
+    await side.runtime.start(containerId);
+    const info = await inspect(containerId);
+    expect(info.Config.Entrypoint?.[0]).toBe(GATE_MOUNT);
+    expect(info.Config.Cmd).toEqual(early.spec.cmd);
+    let logs = '';
+    for (let i = 0; i < 50 && logs.split('\n').filter(Boolean).length < 2; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      logs = await side.driver.logs(containerId);
+    }
+    expect(logs.split('\n').slice(0, 2)).toEqual(['route-ready', 'web1']);
+    // The program is PID 1 (the gate exec'd it), so it gets the stop signal itself.
+    expect((await execIn(containerId, ['cat', '/proc/1/cmdline'])).split('\0')[0]).toBe('sh');
+    await side.runtime.remove(containerId);
+    delete ids[early.key];
   });
 
   it('reports attached namespaces; a net/services table becomes RR, closest and InstanceIP DNAT', async () => {

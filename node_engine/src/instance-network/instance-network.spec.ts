@@ -99,6 +99,7 @@ describe('network config', () => {
       tunnel_port: 50103,
       bridge: 'canopy0',
       interest_ttl_seconds: 60,
+      gate_binary: '/bin/busybox',
     });
     expect(resolveNetManagerConfig(netManagerConfigFor(config.network))).toMatchObject({
       bridge: 'canopy0',
@@ -117,11 +118,13 @@ describe('network config', () => {
       bridge: 'w7-br',
       underlay_address: '192.168.1.7',
       interest_ttl_seconds: 5,
+      gate_binary: '',
     });
     expect(config.network).toMatchObject({
       enabled: true,
       underlay_address: '192.168.1.7',
       interest_ttl_seconds: 5,
+      gate_binary: '',
     });
     const resolved = resolveNetManagerConfig(netManagerConfigFor(config.network));
     expect(resolved.bridge).toBe('w7-br');
@@ -159,6 +162,7 @@ describe('network config', () => {
         bridge: 'bad name',
         underlay_address: '300.1.1.1',
         interest_ttl_seconds: 0,
+        gate_binary: 'busybox',
         colour: 'blue',
       });
     } catch (error) {
@@ -172,6 +176,7 @@ describe('network config', () => {
       'bridge',
       'underlay_address',
       'interest_ttl_seconds',
+      'gate_binary',
       'colour',
     ]) {
       expect(message).toContain(`node.json: network.${field}:`);

@@ -17,6 +17,7 @@ import {
 import { demuxDockerLogs } from './docker-log-stream';
 import { cpuPercent, cpuSample, memoryPercent, type CpuSample } from './docker-stats';
 import { normalizeImageRef } from './image-ref';
+import { GATE_MOUNT, gatedCommand } from './network-gate';
 import {
   ImageNotFoundError,
   type InstanceUsage,
@@ -43,6 +44,12 @@ export interface DockerRuntimeOptions {
    * Docker's default network and port publishing.
    */
   networking?: 'docker' | 'canopy';
+  /**
+   * With `canopy` networking: a static busybox on this host, mounted into every container to
+   * hold its command until the namespace is attached (see network-gate.ts). Unset: containers
+   * start at once and may run briefly without their network.
+   */
+  networkGate?: string;
 }
 
 /** What the net manager needs of a running container: its network namespace. */
@@ -275,6 +282,15 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       },
     };
     if (spec.platform) options.platform = spec.platform;
+    if (canopyNet && this.options.networkGate !== undefined) {
+      const gated = gatedCommand(await this.imageConfig(spec.image), spec.cmd);
+      if (gated) {
+        Object.assign(options, gated);
+        (options.HostConfig as Docker.HostConfig).Binds = [
+          `${this.options.networkGate}:${GATE_MOUNT}:ro`,
+        ];
+      }
+    }
     try {
       const container = await this.docker.createContainer(options);
       return container.id;
@@ -287,6 +303,18 @@ export class DockerRuntimeDriver implements RuntimeDriver {
       }
       if (status === 404) throw new ImageNotFoundError(`image not found: ${spec.image}`);
       throw new Error(`create failed: ${messageOf(error)}`);
+    }
+  }
+
+  /** The image's entrypoint and command (the network gate runs them itself). */
+  private async imageConfig(
+    image: string,
+  ): Promise<{ Entrypoint?: string[] | string | null; Cmd?: string[] | string | null }> {
+    try {
+      return (await this.docker.getImage(image).inspect()).Config ?? {};
+    } catch (error) {
+      if (statusOf(error) === 404) throw new ImageNotFoundError(`image not found: ${image}`);
+      throw new Error(`image inspect failed: ${messageOf(error)}`);
     }
   }
 
