@@ -38,7 +38,12 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
   const nodeId = uniqueName('ne-agent');
   const jobName = `app.${nodeId.replace(/_/g, '-')}.web.ns`;
   const stateDir = join(mkdtempSync(join(tmpdir(), 'canopy-agent-')), 'state');
-  const logger = pino({ level: process.env['LOG_LEVEL'] ?? 'silent' });
+  /** Warnings and errors the agent logged (captured, not printed). */
+  const logged: { msg: string; job?: string }[] = [];
+  const logger = pino(
+    { level: 'warn' },
+    { write: (line: string) => logged.push(JSON.parse(line) as { msg: string; job?: string }) },
+  );
   const received: Received[] = [];
   let observer: MqttClient;
   let agent: NodeAgent | undefined;
@@ -111,6 +116,9 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
       generation,
       ...extra,
     });
+
+  const unreachableWarnings = () =>
+    logged.filter((l) => l.job === jobName && l.msg.includes('network.enabled is false'));
 
   const publish = (kind: 'deploy' | 'delete', body: string) =>
     observer.publishAsync(`nodes/${nodeId}/control/${kind}`, body, { qos: 1 });
@@ -189,7 +197,8 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
 
   it('deploys on control/deploy and reports RUNNING; measures against a bare docker run', async () => {
     const since = Date.now();
-    await publish('deploy', deployBody(0, 1));
+    // An InstanceIP from the hierarchy, on a worker without the data plane: warned about once.
+    await publish('deploy', deployBody(0, 1, { instance_ip: '10.30.7.7' }));
     const running = await waitFor(jobEvent('RUNNING', 0, since), 'RUNNING');
     const deployToRunningMs = running.at - since;
     const event = parsePayload(CanopyJobStatusDto, running.text, { forbidUnknown: true });
@@ -204,6 +213,7 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
     const info = await docker.getContainer(c?.Id ?? '').inspect();
     expect(info.Config.Env).toContain('ROLE=web');
     expect(info.HostConfig.Memory).toBe(32 * 1024 * 1024);
+    expect(unreachableWarnings()).toHaveLength(1);
 
     const bareStart = Date.now();
     const { stdout } = await run('docker', [
@@ -252,12 +262,13 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
 
   it('ignores duplicated and stale deploys (generation) without touching the container', async () => {
     const [before] = await containers();
-    await publish('deploy', deployBody(0, 1)); // duplicate
+    await publish('deploy', deployBody(0, 1, { instance_ip: '10.30.7.7' })); // duplicate
     await publish('deploy', deployBody(0, 0, { environment: ['ROLE=old'] })); // stale
     await new Promise((r) => setTimeout(r, 1_000));
     await agent?.reconcileLoop?.trigger('test');
     const after = await containers();
     expect(after.map((c) => c.Id)).toEqual([before?.Id]);
+    expect(unreachableWarnings()).toHaveLength(1); // once per service, not per deploy
   });
 
   it('drops malformed payloads and keeps working', async () => {

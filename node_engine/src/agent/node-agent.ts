@@ -17,7 +17,13 @@ import {
   type DesiredSet,
   type FinishedRecord,
 } from '../desired/desired-set';
-import { instanceKey, specHash, toInstanceSpec, type InstanceKey } from '../desired/instance-spec';
+import {
+  instanceKey,
+  specHash,
+  toInstanceSpec,
+  type InstanceKey,
+  type InstanceSpec,
+} from '../desired/instance-spec';
 import { buildResourcesReport, LOG_TAIL_BYTES, reportable } from '../monitoring/instance-resources';
 import {
   localAddressTowards,
@@ -121,6 +127,8 @@ export class NodeAgent {
   /** Runtimes that answered: advertised as `virtualization` in the node facts. */
   private readonly available = new Set<string>();
   private cycles = 0;
+  /** Services already warned about running without the data plane (warnIfUnreachable). */
+  private readonly unreachableWarned = new Set<string>();
   /** The worker data plane; only with `network.enabled`. */
   private network: InstanceNetworkService | undefined;
   /** The Docker driver the data plane inspects (namespaces of running containers). */
@@ -185,6 +193,9 @@ export class NodeAgent {
         stateDir: this.config.state_dir,
         nodeName: this.nodeName,
         labels: this.config.labels,
+        network: this.config.network.enabled
+          ? `${this.config.network.backend} on ${this.config.network.bridge}`
+          : "off (Docker's bridge: InstanceIPs and ServiceIPs do not work)",
       },
       'node engine started',
     );
@@ -638,6 +649,22 @@ export class NodeAgent {
     void this.loop?.trigger(what, { cancel: true });
   }
 
+  /**
+   * Without the data plane an instance gets Docker's bridge, not the InstanceIP and ServiceIPs
+   * the hierarchy gave it: say so once per service, where an operator looks first.
+   */
+  private warnIfUnreachable(spec: InstanceSpec): void {
+    if (this.network || !spec.instance_ip || this.unreachableWarned.has(spec.job_name)) return;
+    if (this.unreachableWarned.size >= 1_000) this.unreachableWarned.clear();
+    this.unreachableWarned.add(spec.job_name);
+    this.logger.warn(
+      { job: spec.job_name, instanceIp: spec.instance_ip },
+      "network.enabled is false on this worker: the instance runs on Docker's bridge, and its " +
+        'InstanceIP and ServiceIPs (and those of other services) do not work from or to it; ' +
+        'enable the data plane with: canopy-node config set network.enabled true',
+    );
+  }
+
   private async recordFinished(key: InstanceKey, finished: FinishedRecord): Promise<void> {
     const next = markFinished(this.desired, key, finished);
     if (next === this.desired) return;
@@ -680,6 +707,7 @@ export class NodeAgent {
     switch (control.kind) {
       case 'deploy': {
         const key = instanceKey(control.spec.job_name, control.spec.instance_number);
+        this.warnIfUnreachable(control.spec);
         void this.applyChange(
           applyDeploy(this.desired, control.spec, new Date()),
           `deploy ${key} (generation ${control.spec.generation ?? '-'})`,
