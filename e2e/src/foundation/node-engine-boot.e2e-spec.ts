@@ -42,6 +42,9 @@ describe('node engine process', () => {
       level: 'info',
       service: 'node_engine',
       labels: { zone: 'e2e' },
+      // network.enabled defaults to auto: this host (root, iproute2, nftables, wireguard-go) has
+      // what the data plane needs, so it is on.
+      network: 'wireguard on canopy0',
     });
     expect(await agent.stop()).toEqual({ code: 0, signal: null });
     expect(agent.logs).toContain('node engine stopped');

@@ -44,6 +44,7 @@ describe('node engine agent process', () => {
         node_name: nodeName,
         labels: { zone: 'e2e' },
         log_level: 'info',
+        network: { enabled: false }, // Docker's bridge, on the host's namespace
       }),
     );
     return path;

@@ -74,6 +74,8 @@ export class WorkerAgent {
           restart_backoff_max_seconds: 5,
         },
         resources: this.resources,
+        // Docker's bridge: these agents share the host's namespace (the data plane has its own e2e).
+        network: { enabled: false },
       }),
       { mode: 0o600 },
     );

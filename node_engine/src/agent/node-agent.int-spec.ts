@@ -66,6 +66,7 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
           node_name: nodeId,
           labels: { zone: 'int' },
           runtime: { docker_socket: services.dockerSocket, restart_backoff_max_seconds: 2 },
+          network: { enabled: false }, // Docker's bridge; the data plane has its own int-spec
         }),
       ),
       { logger, registrar, mqttUrl: () => services.mqttUrl, pidFile: false },
@@ -118,7 +119,7 @@ describe(`${NodeAgent.name} (MQTT + Docker)`, () => {
     });
 
   const unreachableWarnings = () =>
-    logged.filter((l) => l.job === jobName && l.msg.includes('network.enabled is false'));
+    logged.filter((l) => l.job === jobName && l.msg.includes('the data plane is off'));
 
   const publish = (kind: 'deploy' | 'delete', body: string) =>
     observer.publishAsync(`nodes/${nodeId}/control/${kind}`, body, { qos: 1 });

@@ -50,6 +50,11 @@ import {
   type RegistrationResult,
 } from '../registration/cluster-registration.client';
 import { isStaticBinary } from '../runtime/network-gate';
+import {
+  hostProbe,
+  missingForDataPlane,
+  type HostProbe,
+} from '../instance-network/network-prerequisites';
 import { DockerRuntimeDriver } from '../runtime/docker-runtime.driver';
 import { tailUtf8 } from '../runtime/docker-log-stream';
 import {
@@ -74,6 +79,8 @@ export interface NodeAgentDeps {
   mqttUrl?: (identity: Identity) => string;
   /** `nodes/<id>/information` and `jobs/resources` period; Oakestra's 2 s. */
   reportIntervalMs?: number;
+  /** What `network.enabled: "auto"` inspects (tests); default: this host. */
+  hostProbe?: HostProbe;
   /** Overrides of the restart/retry policy (tests shorten the backoff). */
   policy?: Partial<ReconcilePolicy>;
   si?: SystemInformation;
@@ -183,7 +190,7 @@ export class NodeAgent {
   async start(): Promise<void> {
     await this.store.init();
     if (this.deps.pidFile ?? true) await this.claimPidFile();
-    if (this.config.network.enabled) {
+    if (await this.dataPlaneWanted()) {
       this.network = createInstanceNetwork(this.config.network, this.store, this.logger);
       await this.network.loadKeys(); // the public key goes into the registration
     }
@@ -193,7 +200,7 @@ export class NodeAgent {
         stateDir: this.config.state_dir,
         nodeName: this.nodeName,
         labels: this.config.labels,
-        network: this.config.network.enabled
+        network: this.network
           ? `${this.config.network.backend} on ${this.config.network.bridge}`
           : "off (Docker's bridge: InstanceIPs and ServiceIPs do not work)",
       },
@@ -435,6 +442,23 @@ export class NodeAgent {
     this.reportTimer = setInterval(() => void this.report(), every);
   }
 
+  /** `network.enabled`, with `auto` decided by what this host has (a warning when off). */
+  private async dataPlaneWanted(): Promise<boolean> {
+    const enabled = this.config.network.enabled;
+    if (enabled !== 'auto') return enabled;
+    const missing = await missingForDataPlane(
+      this.config.network.backend,
+      this.deps.hostProbe ?? hostProbe,
+    );
+    if (missing.length === 0) return true;
+    this.logger.warn(
+      { missing },
+      `network.enabled is auto and this host lacks ${missing.join(', ')}: the data plane stays ` +
+        "off (instances use Docker's bridge; InstanceIPs and ServiceIPs do not work here)",
+    );
+    return false;
+  }
+
   /** The network gate binary when usable (see network-gate.ts); else a warning and none. */
   private async networkGate(): Promise<{ networkGate?: string }> {
     const path = this.config.network.gate_binary;
@@ -659,9 +683,9 @@ export class NodeAgent {
     this.unreachableWarned.add(spec.job_name);
     this.logger.warn(
       { job: spec.job_name, instanceIp: spec.instance_ip },
-      "network.enabled is false on this worker: the instance runs on Docker's bridge, and its " +
+      "the data plane is off on this worker: the instance runs on Docker's bridge, and its " +
         'InstanceIP and ServiceIPs (and those of other services) do not work from or to it; ' +
-        'enable the data plane with: canopy-node config set network.enabled true',
+        'see the start log for why (network.enabled)',
     );
   }
 
@@ -765,7 +789,7 @@ export class NodeAgent {
       },
       virtualization: () => [...this.available].sort(),
       clusterAddress: this.config.cluster_address,
-      ...(this.config.network.enabled && this.config.network.underlay_address !== undefined
+      ...(this.network && this.config.network.underlay_address !== undefined
         ? { address: this.config.network.underlay_address }
         : {}),
       logger: this.logger,

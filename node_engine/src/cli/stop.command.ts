@@ -56,7 +56,7 @@ export async function stopCommand(
   await store.clearDesired(identity.value.nodeId);
   io.out(`removed ${removed} container(s) and cleared the desired set\n`);
   // The data plane (bridge, veths, tunnel, nftables table): with networking on, or left from it.
-  if (config.network.enabled || (await store.hasNetworkFile())) {
+  if (config.network.enabled === true || (await store.hasNetworkFile())) {
     try {
       await createInstanceNetwork(config.network, store, logger).net.cleanup();
       io.out('removed the worker network (bridge, tunnel, nftables table)\n');

@@ -46,7 +46,10 @@ describe(setConfigValue.name, () => {
       underlay_address: '192.168.1.7',
     });
     expect(unsetConfigValue(raw, 'network.enabled')['network']).not.toHaveProperty('enabled');
-    expect(() => setConfigValue(raw, 'network.enabled', 'yes')).toThrow(/true or false/);
+    expect(setConfigValue(raw, 'network.enabled', 'auto')['network']).toMatchObject({
+      enabled: 'auto',
+    });
+    expect(() => setConfigValue(raw, 'network.enabled', 'yes')).toThrow(/true, false or auto/);
   });
 
   it('does not modify its input', () => {

@@ -9,7 +9,7 @@ export class ConfigEditError extends Error {
   override readonly name = 'ConfigEditError';
 }
 
-type Kind = 'string' | 'port' | 'int' | 'boolean' | 'location';
+type Kind = 'string' | 'port' | 'int' | 'boolean' | 'boolean-or-auto' | 'location';
 
 /** Keys `canopy-node config set` accepts, besides `labels.<name>`. */
 export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
@@ -28,7 +28,7 @@ export const SETTABLE_KEYS: Readonly<Record<string, Kind>> = {
   'runtime.stop_timeout_seconds': 'int',
   'resources.vcpus': 'int',
   'resources.memory': 'int',
-  'network.enabled': 'boolean',
+  'network.enabled': 'boolean-or-auto',
   'network.backend': 'string',
   'network.tunnel_port': 'port',
   'network.interface': 'string',
@@ -99,6 +99,13 @@ function parseValue(key: string, kind: Kind, value: string): unknown {
       if (!/^\d+$/.test(value))
         throw new ConfigEditError(`${key} must be a whole number (got "${value}")`);
       return Number(value);
+    }
+    case 'boolean-or-auto': {
+      if (value === 'auto') return value;
+      if (value !== 'true' && value !== 'false') {
+        throw new ConfigEditError(`${key} must be true, false or auto (got "${value}")`);
+      }
+      return value === 'true';
     }
     case 'boolean': {
       if (value !== 'true' && value !== 'false') {

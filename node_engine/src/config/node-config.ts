@@ -100,12 +100,16 @@ export const DEFAULT_BRIDGE = 'canopy0';
 
 /**
  * The worker data plane (`network` in the config file, issue 6): a bridge holding the worker's
- * subnet, one veth per instance, a tunnel to the other workers. Off by default for now: with
- * `enabled: false` containers use Docker's own networking and port publishing.
+ * subnet, one veth per instance, a tunnel to the other workers. With `enabled: false` containers
+ * use Docker's own networking and port publishing.
  */
 export class NetworkOptions {
-  @IsBoolean()
-  enabled = false;
+  /**
+   * `auto` (default): on when this host has what the data plane needs (root, iproute2, nftables,
+   * WireGuard for that backend), else off with a warning naming what is missing.
+   */
+  @IsIn([true, false, 'auto'], { message: 'enabled must be true, false or "auto"' })
+  enabled: boolean | 'auto' = 'auto';
 
   @IsIn(Object.values(TunnelBackend))
   backend: TunnelBackend = TunnelBackend.WIREGUARD;

@@ -91,10 +91,10 @@ describe('network config', () => {
       JSON.stringify({ cluster_address: '10.0.0.5', ...(network ? { network } : {}) }),
     );
 
-  it('is off by default with the documented defaults', () => {
+  it('is "auto" by default with the documented defaults', () => {
     const config = load();
     expect({ ...config.network }).toEqual({
-      enabled: false,
+      enabled: 'auto',
       backend: 'wireguard',
       tunnel_port: 50103,
       bridge: 'canopy0',
