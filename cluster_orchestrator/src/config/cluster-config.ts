@@ -131,7 +131,7 @@ export class ClusterConfig extends ServerConfig {
 
   /**
    * How often workers' free amounts are checked against their instances' reservations; a
-   * difference seen by two checks in a row (a reservation leaked by a crash) is repaired.
+   * difference unchanged for RESERVATION_LEAK_AGE (a reservation leaked by a crash) is repaired.
    */
   @IsDuration({ minMs: 100, maxMs: 24 * 3_600_000 })
   RESERVATION_AUDIT_INTERVAL: string = '30s';

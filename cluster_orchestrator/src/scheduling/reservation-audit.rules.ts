@@ -1,19 +1,14 @@
 import type { InstanceReservation } from '../instances/cluster-instance.schema';
-
-/** Resource amounts as the worker documents keep them. */
-export interface Amounts {
-  vcpus: number;
-  memory: number;
-  vgpus: number;
-}
+import { sameResources } from '../workers/worker.rules';
+import type { ResourceTriple } from '../workers/worker.schema';
 
 /** What one audit saw of a worker whose free amounts disagree with its reservations. */
 export interface Discrepancy {
   workerId: string;
   /** The worker document's revision when seen: the repair is a compare-and-set on it. */
   rev: number;
-  observed: Amounts;
-  expected: Amounts;
+  observed: ResourceTriple;
+  expected: ResourceTriple;
   /** The reservations behind `expected` (instance keys and amounts), canonical. */
   reservationsKey: string;
   /** When this exact discrepancy was first seen (ms). */
@@ -27,7 +22,7 @@ export interface Discrepancy {
  * write waits, which on a busy single-connection database can be seconds. Pure.
  */
 export function discrepanciesOf(
-  workers: readonly { id: string; rev: number; capacity: Amounts; free: Amounts }[],
+  workers: readonly { id: string; rev: number; capacity: ResourceTriple; free: ResourceTriple }[],
   instances: readonly {
     service_id: string;
     instance_number: number;
@@ -35,7 +30,7 @@ export function discrepanciesOf(
   }[],
   now = 0,
 ): Discrepancy[] {
-  const held = new Map<string, { key: string; amounts: Amounts }[]>();
+  const held = new Map<string, { key: string; amounts: ResourceTriple }[]>();
   for (const i of instances) {
     const r = i.reservation;
     if (r === null) continue;
@@ -62,7 +57,7 @@ export function discrepanciesOf(
       memory: w.capacity.memory - sum.memory,
       vgpus: w.capacity.vgpus - sum.vgpus,
     };
-    if (sameAmounts(expected, w.free)) continue;
+    if (sameResources(expected, w.free)) continue;
     out.push({
       workerId: w.id,
       rev: w.rev,
@@ -89,7 +84,7 @@ export function trackDiscrepancies(
         b.workerId === d.workerId &&
         b.rev === d.rev &&
         b.reservationsKey === d.reservationsKey &&
-        sameAmounts(b.observed, d.observed),
+        sameResources(b.observed, d.observed),
     );
     return seen === undefined ? d : { ...d, since: seen.since };
   });
@@ -105,8 +100,4 @@ export function leaksOf(
   minAgeMs: number,
 ): Discrepancy[] {
   return tracked.filter((d) => now - d.since >= minAgeMs);
-}
-
-function sameAmounts(a: Amounts, b: Amounts): boolean {
-  return a.vcpus === b.vcpus && a.memory === b.memory && a.vgpus === b.vgpus;
 }

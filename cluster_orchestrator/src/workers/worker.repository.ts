@@ -1,7 +1,7 @@
 import { Injectable, type OnModuleInit } from '@nestjs/common';
 import { InjectModel } from '@nestjs/mongoose';
 import { Types, type Model } from 'mongoose';
-import type { WorkerFactsPatch } from './worker.rules';
+import { sameResources, type WorkerFactsPatch } from './worker.rules';
 import { type ResourceTriple, WorkerRecord } from './worker.schema';
 
 export interface Worker {
@@ -141,7 +141,7 @@ export class WorkerRepository implements OnModuleInit {
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const current = await this.model.findById(id).lean<WorkerRecord>().exec();
       if (!current) return false;
-      if (sameAmounts(current.capacity, capacity)) return true;
+      if (sameResources(current.capacity, capacity)) return true;
       const free: ResourceTriple = {
         vcpus: current.free.vcpus + capacity.vcpus - current.capacity.vcpus,
         memory: current.free.memory + capacity.memory - current.capacity.memory,
@@ -214,10 +214,6 @@ export class WorkerRepository implements OnModuleInit {
     const result = await this.model.deleteOne({ _id: id }).exec();
     return result.deletedCount > 0;
   }
-}
-
-function sameAmounts(a: ResourceTriple, b: ResourceTriple): boolean {
-  return a.vcpus === b.vcpus && a.memory === b.memory && a.vgpus === b.vgpus;
 }
 
 function toWorker(doc: WorkerRecord): Worker {

@@ -143,3 +143,8 @@ export function toCandidate(worker: Worker, active: boolean): CandidateView {
     labels: worker.labels,
   };
 }
+
+/** Whether two amounts are equal in every resource. Pure. */
+export function sameResources(a: ResourceTriple, b: ResourceTriple): boolean {
+  return a.vcpus === b.vcpus && a.memory === b.memory && a.vgpus === b.vgpus;
+}

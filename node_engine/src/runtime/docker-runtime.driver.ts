@@ -77,7 +77,8 @@ export class DockerRuntimeDriver implements RuntimeDriver {
   readonly virtualization = Virtualization.DOCKER;
   private readonly docker: Docker;
   private readonly cpu = new Map<string, CpuSample>();
-  private readonly usage = new Map<string, InstanceUsage>();
+  /** Last CPU/memory sample per container (disk comes from the separate size refresh). */
+  private readonly usage = new Map<string, Omit<InstanceUsage, 'diskMb'>>();
   private readonly sampling = new Map<string, Promise<void>>();
   private disk = new Map<string, number>();
   private diskAt = 0;
@@ -393,11 +394,7 @@ export class DockerRuntimeDriver implements RuntimeDriver {
         const sample = cpuSample(stats);
         const cpu = sample ? cpuPercent(this.cpu.get(containerId), sample) : undefined;
         if (sample) this.cpu.set(containerId, sample);
-        this.usage.set(containerId, {
-          cpuPercent: cpu ?? 0,
-          memoryPercent: memoryPercent(stats),
-          diskMb: 0,
-        });
+        this.usage.set(containerId, { cpuPercent: cpu ?? 0, memoryPercent: memoryPercent(stats) });
       } catch (error) {
         this.options.logger.debug(
           { container: containerId, error: messageOf(error) },

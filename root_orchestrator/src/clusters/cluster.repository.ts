@@ -140,11 +140,12 @@ export class ClusterRepository implements OnModuleInit {
     return result.matchedCount > 0;
   }
 
-  /** Records (or clears, null) why the cluster is kept out of the hierarchy's network. */
+  /** Records the worker subnet pool the root assigned the cluster. */
   async setWorkerSubnetPool(id: string, pool: string): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { worker_subnet_pool: pool } }).exec();
   }
 
+  /** Records (or clears, null) why the cluster is kept out of the hierarchy's network. */
   async setNetworkProblem(id: string, problem: string | null): Promise<void> {
     await this.model.updateOne({ _id: id }, { $set: { network_problem: problem } }).exec();
   }
