@@ -25,8 +25,8 @@ describe('cluster registration (real processes)', () => {
       await c.stop();
       await c.dropDatabase();
     }
-    await root.stop();
-    await root.dropDatabase();
+    await root?.stop();
+    await root?.dropDatabase();
   });
 
   it('two clusters register and become active; a restarted one keeps its id (no duplicate)', async () => {
@@ -146,8 +146,8 @@ describe('cluster gRPC over mutual TLS (real processes)', () => {
       await c.stop();
       await c.dropDatabase();
     }
-    await root.stop();
-    await root.dropDatabase();
+    await root?.stop();
+    await root?.dropDatabase();
   });
 
   it('a cluster with a certificate signed by the CA registers; one without cannot connect', async () => {
