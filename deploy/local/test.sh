@@ -62,7 +62,11 @@ for i in "${!names[@]}"; do
   sed 's/\x1b\[[0-9;]*m//g' "$logdir/${names[$i]}.log" \
     | awk '/● Console$/ { n = 0; next }
            /^ *(FAIL |● )/ { sub(/^ */, ""); print; n = /^●/ ? 8 : 0; next }
-           n > 0 && NF > 0 { sub(/^ */, "    "); print; n-- }' | head -80 \
+           n > 0 && NF > 0 { sub(/^ */, "    "); print; n-- }
+           /^\// { file = $0; next }
+           / - error TS[0-9]+:/ { print; next }
+           /^ +[0-9]+:[0-9]+ +error / { if (file != shown) { print file; shown = file }; print }' \
+    | head -80 \
     | sed "s/^/  ${names[$i]}: /"
 done
 [ "$failed" -eq 0 ] && echo "[canopy] all green" || echo "[canopy] FAILED: see the phase logs above"

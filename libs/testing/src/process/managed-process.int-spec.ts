@@ -8,7 +8,7 @@ describe('freePort', () => {
       .trim()
       .split(/\s+/)
       .map(Number);
-    const ports = [];
+    const ports: number[] = [];
     for (let i = 0; i < 20; i++) ports.push(await freePort());
     expect(new Set(ports).size).toBe(20);
     for (const port of ports) {
