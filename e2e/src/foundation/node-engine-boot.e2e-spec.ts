@@ -12,6 +12,13 @@ describe('node engine process', () => {
     writeFileSync(path, JSON.stringify(config));
     return path;
   };
+  const bridge = `cnpboot${process.pid % 100_000}`;
+  const waitForLog = async (agent: ManagedProcess, text: string): Promise<void> => {
+    const deadline = Date.now() + 10_000;
+    while (!agent.logs.includes(text) && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
   const run = (args: string[]) =>
     ManagedProcess.start({
       name: 'node_engine',
@@ -21,7 +28,7 @@ describe('node engine process', () => {
       env: {},
     });
 
-  it('starts with a valid config, logs structured JSON, and stops cleanly on SIGTERM', async () => {
+  it('starts with a valid config, logs structured JSON, refuses a second agent on its data plane, and stops cleanly on SIGTERM', async () => {
     // No cluster listens on that port: the agent boots and keeps retrying its registration.
     const config = write('ok.json', {
       cluster_address: '127.0.0.1',
@@ -29,12 +36,11 @@ describe('node engine process', () => {
       state_dir: join(dir, 'state'),
       app_logs: join(dir, 'logs'),
       labels: { zone: 'e2e' },
+      // Not the default bridge: a developer's local worker may run on canopy0.
+      network: { bridge },
     });
     const agent = await run(['start', '--config', config]);
-    const deadline = Date.now() + 10_000;
-    while (!agent.logs.includes('node engine started') && Date.now() < deadline) {
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await waitForLog(agent, 'node engine started');
     const started = JSON.parse(
       agent.logs.split('\n').find((l) => l.includes('node engine started')) ?? '{}',
     );
@@ -44,10 +50,43 @@ describe('node engine process', () => {
       labels: { zone: 'e2e' },
       // network.enabled defaults to auto: this host (root, iproute2, nftables, wireguard-go) has
       // what the data plane needs, so it is on.
-      network: 'wireguard on canopy0',
+      network: `wireguard on ${bridge}`,
     });
+
+    // A second agent (its own state dir) on the same bridge would remove the first one's veths
+    // and rules as leftovers: it is refused before it touches anything.
+    const second = await run([
+      'start',
+      '--config',
+      write('second.json', {
+        cluster_address: '127.0.0.1',
+        cluster_port: await freePort(),
+        state_dir: join(dir, 'state-2'),
+        network: { bridge },
+      }),
+    ]);
+    expect(await second.exited()).toEqual({ code: 1, signal: null });
+    expect(second.logs).toContain(
+      `Canopy node_engine cannot start: the data plane on bridge ${bridge} is run by another ` +
+        `node engine (pid ${agent.pid ?? '?'}, state dir ${join(dir, 'state')})`,
+    );
+    expect(second.logs).not.toContain('    at '); // a message, not a stack trace
+
     expect(await agent.stop()).toEqual({ code: 0, signal: null });
     expect(agent.logs).toContain('node engine stopped');
+    // Stopped: the bridge is free for the next agent.
+    const third = await run([
+      'start',
+      '--config',
+      write('third.json', {
+        cluster_address: '127.0.0.1',
+        cluster_port: await freePort(),
+        state_dir: join(dir, 'state-3'),
+        network: { bridge },
+      }),
+    ]);
+    await waitForLog(third, 'node engine started');
+    expect(await third.stop()).toEqual({ code: 0, signal: null });
   });
 
   it('refuses an invalid config with one readable line per field and exit code 1', async () => {

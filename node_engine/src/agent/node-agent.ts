@@ -31,6 +31,8 @@ import {
   type SystemInformation,
 } from '../monitoring/node-info.collector';
 import type { InstanceNetworkService } from '../instance-network/instance-network.service';
+import { DataPlaneClaim } from '../instance-network/data-plane.claim';
+import { StartRefusedError } from './start-refused.error';
 import { createInstanceNetwork, createServiceDiscovery } from '../instance-network/network-setup';
 import type { ServiceDiscovery } from '../instance-network/network-setup';
 import { NetworkedRuntimeDriver } from '../instance-network/networked-runtime.driver';
@@ -86,6 +88,8 @@ export interface NodeAgentDeps {
   si?: SystemInformation;
   /** Write the pid file (the CLI's `start`); tests running several agents turn it off. */
   pidFile?: boolean;
+  /** Where the data plane's owner is recorded (tests); default DATA_PLANE_CLAIM_DIR. */
+  dataPlaneClaimDir?: string;
 }
 
 /** Least time between two re-registrations triggered by the cluster or the broker. */
@@ -109,6 +113,7 @@ export class NodeAgent {
   private readonly reporter: StatusReporter;
   private identity: Identity | undefined;
   private credentials: Credentials | undefined;
+  private dataPlaneClaim: DataPlaneClaim | undefined;
   private desired: DesiredSet = EMPTY_DESIRED_SET;
   private desiredList: DesiredInstance[] = [];
   private runtimes: RuntimeRegistry = new Map();
@@ -191,6 +196,12 @@ export class NodeAgent {
     await this.store.init();
     if (this.deps.pidFile ?? true) await this.claimPidFile();
     if (await this.dataPlaneWanted()) {
+      this.dataPlaneClaim = new DataPlaneClaim({
+        bridge: this.config.network.bridge,
+        stateDir: this.config.state_dir,
+        ...(this.deps.dataPlaneClaimDir !== undefined ? { dir: this.deps.dataPlaneClaimDir } : {}),
+      });
+      await this.dataPlaneClaim.acquire();
       this.network = createInstanceNetwork(this.config.network, this.store, this.logger);
       await this.network.loadKeys(); // the public key goes into the registration
     }
@@ -261,6 +272,7 @@ export class NodeAgent {
       for (const driver of this.runtimes.values()) driver.close();
       await this.writes;
       await this.flushStatusFile();
+      await this.dataPlaneClaim?.release();
       if (this.deps.pidFile ?? true) await this.store.removePid(process.pid);
       this.logger.info('node engine stopped (containers keep running)');
     })();
@@ -907,7 +919,7 @@ export class NodeAgent {
   private async claimPidFile(): Promise<void> {
     const pid = await this.store.readPid();
     if (pid !== undefined && pid !== process.pid && isAlive(pid)) {
-      throw new Error(
+      throw new StartRefusedError(
         `another node engine (pid ${pid}) is running with state dir ${this.config.state_dir}; ` +
           'stop it first (canopy-node stop)',
       );

@@ -1,6 +1,7 @@
 import { Command, InvalidArgumentError } from 'commander';
 import { ConfigError, createLogger, describeStartupFailure } from '@canopy/common';
 import { NodeAgent } from '../agent/node-agent';
+import { StartRefusedError } from '../agent/start-refused.error';
 import {
   ConfigEditError,
   editConfigFile,
@@ -51,7 +52,9 @@ export function buildCli(env: NodeJS.ProcessEnv = process.env, io: CliIo = proce
         const message =
           error instanceof RegistrationRejectedError
             ? `Canopy node_engine cannot join the cluster: ${error.message}\n`
-            : describeStartupFailure('node_engine', error);
+            : error instanceof StartRefusedError
+              ? `Canopy node_engine cannot start: ${error.message}\n`
+              : describeStartupFailure('node_engine', error);
         io.err(message);
         io.exit(1);
       }
