@@ -162,9 +162,10 @@ export class ServiceInterests {
         {
           job: service.jobName,
           serviceIps: service.serviceIps.map((ip) => ip.Address),
-          instances: service.instances.map((i) => `${i.namespace_ip}@${i.worker_id}`),
+          // The cluster's answer leaves its own instances out (they come with net/services).
+          otherClusters: service.instances.map((i) => `${i.namespace_ip}@${i.worker_id}`),
         },
-        'interest registered for a service of another cluster',
+        'interest registered',
       );
     }
     return this.apply();
