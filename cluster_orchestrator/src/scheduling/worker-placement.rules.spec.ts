@@ -71,6 +71,31 @@ describe(deployPayloadOf.name, () => {
     }
   });
 
+  it("hands the root's sibling services on; a bad hint is trimmed, never a reason to refuse", () => {
+    const job = { job_name: 'app.ns.svc.ns', image: 'busybox', virtualization: 'docker' };
+    expect(
+      deployPayloadOf(instance({ ...job, sibling_services: ['app.ns.db.ns', 'app.ns.web.ns'] })),
+    ).toEqual({
+      ok: true,
+      body: expect.objectContaining({ sibling_services: ['app.ns.db.ns', 'app.ns.web.ns'] }),
+    });
+    const messy = deployPayloadOf(
+      instance({
+        ...job,
+        sibling_services: ['app.ns.db.ns', 7, 'bad/topic', '#', ...Array(80).fill('app.ns.x.ns')],
+      }),
+    );
+    expect(messy.ok).toBe(true);
+    const siblings = (messy.ok ? messy.body.sibling_services : undefined) ?? [];
+    expect(siblings[0]).toBe('app.ns.db.ns');
+    expect(siblings).toHaveLength(50);
+    expect(siblings).not.toContain('bad/topic');
+    for (const bad of [undefined, 'app.ns.db.ns', { a: 1 }, []]) {
+      const result = deployPayloadOf(instance({ ...job, sibling_services: bad }));
+      expect(result.ok ? result.body : {}).not.toHaveProperty('sibling_services');
+    }
+  });
+
   it('refuses a job a worker could not run, with the reason', () => {
     const result = deployPayloadOf(instance({ virtualization: 'docker', memory: 64 }));
     expect(result).toMatchObject({ ok: false });

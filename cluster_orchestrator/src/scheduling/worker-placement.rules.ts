@@ -1,6 +1,8 @@
 import {
   ControlDeployDto,
   InstanceStatus,
+  isValidTopicSegment,
+  MAX_SIBLING_SERVICES,
   NegativeSchedulingStatus,
   validateDto,
 } from '@canopy/contracts';
@@ -56,6 +58,17 @@ export function instanceIpOf(instance: Pick<ClusterInstance, 'job'>): string | u
 }
 
 /**
+ * The job names of the application's other services that the root put into the job document
+ * (a prefetch hint for the worker's data plane). Entries that could not be job names are left
+ * out and the list is bounded: a bad hint never stops the deploy itself.
+ */
+export function siblingServicesOf(instance: Pick<ClusterInstance, 'job'>): string[] {
+  const list = instance.job['sibling_services'];
+  if (!Array.isArray(list)) return [];
+  return list.filter(isValidTopicSegment).slice(0, MAX_SIBLING_SERVICES);
+}
+
+/**
  * The `nodes/<id>/control/deploy` body for an instance: Oakestra's job fields plus
  * `instance_number`, Canopy's `generation` and the instance's `instance_ip`, validated with the contracts DTO so a worker is
  * never sent something it would drop. An invalid job document (e.g. no image) is an error the
@@ -76,6 +89,8 @@ export function deployPayloadOf(
   }
   const instanceIp = instanceIpOf(instance);
   if (instanceIp !== undefined) plain['instance_ip'] = instanceIp;
+  const siblings = siblingServicesOf(instance);
+  if (siblings.length > 0) plain['sibling_services'] = siblings;
   const result = validateDto(ControlDeployDto, plain, { forbidUnknown: true });
   if (result.ok) return { ok: true, body: result.value };
   const why = result.errors

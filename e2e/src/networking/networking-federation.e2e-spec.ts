@@ -12,12 +12,14 @@ import { sh } from './netns-underlay';
 
 /**
  * Issue 6 across the hierarchy: a client on worker A (cluster 1) calls a service whose instances
- * run on worker B (cluster 2). Nothing about the service is in cluster 1: A's first packet to the
- * rr_ip misses its table, A queries cluster 1, cluster 1 asks the root (registering interest), the
- * root answers with B's instance, and the root has handed each cluster the other's workers as
- * tunnel peers. A second instance on B reaches A's table through the root's push,
- * `jobs/<job>/updates_available` and A's re-query. Finally `canopy-node stop --purge` on A leaves
- * its namespace exactly as it was before the agent started.
+ * run on worker B (cluster 2). The client's deploy names the other services of its application
+ * (the root adds them), so A asks cluster 1 for the server's table by name as the client arrives;
+ * cluster 1 asks the root (registering interest), and the rule is in A's table before the
+ * client's first packet. A service of another application is found the Oakestra way: A's first
+ * packet misses its table, A queries by address, the root answers. The root has handed each
+ * cluster the other's workers as tunnel peers. A second instance on B reaches A's table through
+ * the root's push, `jobs/<job>/updates_available` and A's re-query. Finally `canopy-node stop
+ * --purge` on A leaves its namespace exactly as it was before the agent started.
  */
 const WORKER = { vcpus: 2, memory: 512 };
 
@@ -101,20 +103,35 @@ describe('networking across clusters: table query through the root, remote tunne
     clientContainer = container?.Id ?? '';
     expect(clientContainer).not.toBe('');
 
-    // Cluster 1 knows nothing of the server: the first packet misses and starts the query.
-    expect(await dnatFor(a.host.netns, rr)).toEqual([]);
+    // The client's deploy named the server as a service of its application: A asked for its
+    // table by name as the client arrived, so the rule is there before the first packet.
+    const serverJob = app.jobs['server'] as string;
+    const prefetched = await eventually(
+      async () => ((await dnatFor(a.host.netns, rr)).length > 0 ? true : undefined),
+      `A's rule for ${rr} (prefetched)`,
+      10_000,
+      50,
+    );
+    expect(prefetched).toBe(true);
+    const sentBefore = stack.messages.length;
     const viaRr = await firstAnswer(clientContainer, rr);
-    console.log(`first answer through rr_ip ${rr} across clusters: ${viaRr.ms} ms (${viaRr.body})`);
+    console.log(
+      `first answer through rr_ip ${rr} across clusters (prefetched): ${viaRr.ms} ms (${viaRr.body})`,
+    );
     expect(viaRr.body).toBe('instance-0');
     const viaInstanceIp = await firstAnswer(clientContainer, instanceIp);
     console.log(`first answer through InstanceIP ${instanceIp}: ${viaInstanceIp.ms} ms`);
     expect(viaInstanceIp.body).toBe('instance-0');
+    const aQueries = (from = 0) =>
+      stack.messages
+        .slice(from)
+        .filter((m) => m.topic === `nodes/${a.id}/net/tablequery/request`)
+        .map((m) => JSON.parse(m.text) as Json);
+    expect(aQueries()).toContainEqual({ sname: serverJob });
+    // Both first packets found their rules: no table miss, no query by address.
+    expect(aQueries(sentBefore).filter((q) => 'sip' in q)).toEqual([]);
 
-    // A's query went to its own cluster; the tunnel to B came from the root's remote peers.
-    const queries = stack.messages.filter(
-      (m) => m.topic === `nodes/${a.id}/net/tablequery/request`,
-    );
-    expect(queries.map((m) => JSON.parse(m.text) as Json)).toContainEqual({ sip: rr });
+    // The tunnel to B came from the root's remote peers.
     const wg = await sh([
       'ip',
       'netns',
@@ -126,6 +143,35 @@ describe('networking across clusters: table query through the root, remote tunne
     ]);
     expect(wg.stdout).toContain(`endpoint: ${b.host.underlayIp}:`);
     expect(wg.stdout).toMatch(/latest handshake/);
+  }, 120_000);
+
+  it("a service of another application is found on the first packet's miss (table query through the root)", async () => {
+    const a = stack.worker('a');
+    const b = stack.worker('b');
+    const other = await stack.createApplication(appName('fedx'), [
+      microservice('lone', {
+        memory: 32,
+        vcpus: 1,
+        cmd: httpdCmd,
+        constraints: [{ type: 'direct', cluster: stack.cluster2.name, node: b.nodeName }],
+      }),
+    ]);
+    const loneId = other.services['lone'] as string;
+    await stack.addInstance(loneId);
+    await stack.instanceIn(loneId, 0, ['RUNNING'], 60_000);
+    const loneRr = String((await stack.service(loneId))['RR_ip']);
+    // Not in the client's application: cluster 1 and A know nothing of it.
+    expect(await dnatFor(a.host.netns, loneRr)).toEqual([]);
+    const viaMiss = await firstAnswer(clientContainer, loneRr);
+    console.log(`first answer through rr_ip ${loneRr} after a table miss: ${viaMiss.ms} ms`);
+    expect(viaMiss.body).toBe('instance-0');
+    const queries = stack.messages
+      .filter((m) => m.topic === `nodes/${a.id}/net/tablequery/request`)
+      .map((m) => JSON.parse(m.text) as Json);
+    expect(queries).toContainEqual({ sip: loneRr });
+    // B's capacity goes back for the next test.
+    await stack.deleteApplication(other.appId);
+    await stack.containersGone([loneId]);
   }, 120_000);
 
   it("a new instance on cluster 2 joins the client's table through the root's push", async () => {

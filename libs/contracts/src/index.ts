@@ -72,6 +72,7 @@ export {
   ControlDeployDto,
   ControlDeleteDto,
   ControlErrorDto,
+  MAX_SIBLING_SERVICES,
   NODE_NOT_REGISTERED_MESSAGE,
 } from './mqtt/payloads/control.dto';
 export * from './mqtt/payloads/net.dto';

@@ -142,6 +142,22 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       { qos: 1 },
     );
 
+  /** The cluster's answer: `job` at `serviceIp`, its instance `backend` presented as another cluster's. */
+  const answerQuery = (job: string, queryKey: string, serviceIp: string, backend: string) =>
+    observer.publishAsync(
+      `nodes/${nodeId}/net/tablequery/result`,
+      JSON.stringify({
+        app_name: job,
+        query_key: queryKey,
+        found: true,
+        service_ips: [{ IpType: 'RR', Address: serviceIp }],
+        instance_list: [
+          { instance_number: 0, namespace_ip: backend, worker_id: 'w-far', cluster_id: 'c-far' },
+        ],
+      }),
+      { qos: 1 },
+    );
+
   const messagesOn = (suffix: string) =>
     received
       .filter((m) => m.topic === `nodes/${nodeId}/${suffix}`)
@@ -299,20 +315,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       5_000,
     );
     const queriedAt = Date.now();
-    await observer.publishAsync(
-      `nodes/${nodeId}/net/tablequery/result`,
-      JSON.stringify({
-        app_name: remoteJob,
-        query_key: remoteIp,
-        found: true,
-        service_ips: [{ IpType: 'RR', Address: remoteIp }],
-        // The backend is presented as an instance of another cluster's worker.
-        instance_list: [
-          { instance_number: 0, namespace_ip: backend, worker_id: 'w-far', cluster_id: 'c-far' },
-        ],
-      }),
-      { qos: 1 },
-    );
+    await answerQuery(remoteJob, remoteIp, remoteIp, backend);
     const result = await fetched;
     process.stderr.write(
       `[table-query] miss → request ${queriedAt - started} ms (incl. docker exec start); ` +
@@ -362,6 +365,61 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     );
     await new Promise((r) => setTimeout(r, 1_500));
     expect(messagesOn('net/tablequery/request')).toHaveLength(before);
+  });
+
+  it("asks for the tables of a deploy's sibling services at once: the first packet finds its rule", async () => {
+    // Another address than remoteIp (same random third octet, other host part).
+    const siblingIp = remoteIp.replace(/\.77$/, '.78');
+    const siblingJob = `client.${id}.db.ns`;
+    const callerJob = `client.${id}.caller.ns`;
+    const backend = messagesOn('net/service/deployed').find((m) => m['appname'] === jobName)?.[
+      'nsip'
+    ] as string;
+    await deploy(callerJob, 'caller', { sibling_services: [siblingJob, 'bad/topic'] });
+    await until(
+      async () =>
+        messagesOn('net/tablequery/request').some((m) => m['sname'] === siblingJob)
+          ? true
+          : undefined,
+      'the prefetch query',
+      5_000,
+    );
+    expect(messagesOn('net/tablequery/request')).not.toContainEqual({ sname: 'bad/topic' });
+    await answerQuery(siblingJob, siblingJob, siblingIp, backend);
+    const runner = new CommandRunner();
+    await until(
+      async () =>
+        (
+          await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services'])
+        ).stdout.includes(siblingIp)
+          ? true
+          : undefined,
+      'the prefetched rule',
+      5_000,
+    );
+    const caller = await until(async () => {
+      const c = (await containers()).find((x) => x.Labels[CanopyLabel.JOB_NAME] === callerJob);
+      return c?.State === 'running' ? c : undefined;
+    }, 'the caller container');
+    await until(
+      async () =>
+        messagesOn('net/service/deployed').some((m) => m['appname'] === callerJob)
+          ? true
+          : undefined,
+      'caller attached',
+    );
+    const started = Date.now();
+    const out = await execIn(caller.Id, [
+      'sh',
+      '-c',
+      `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${siblingIp} 80`,
+    ]);
+    process.stderr.write(
+      `[prefetch] first connection to ${siblingIp}: ${Date.now() - started} ms\n`,
+    );
+    expect(out.split(/\r?\n/).pop()).toBe('web0');
+    // No miss: nothing was asked about the address.
+    expect(messagesOn('net/tablequery/request').filter((m) => m['sip'] === siblingIp)).toEqual([]);
   });
 
   it('a restarted agent adopts the container without restarting it and keeps it reachable', async () => {

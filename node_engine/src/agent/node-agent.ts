@@ -575,6 +575,7 @@ export class NodeAgent {
         this.mqttConnectedAt = new Date().toISOString();
         this.network?.republishReports(); // reports made while offline were lost
         this.discovery?.interests.onConnected();
+        this.prefetchSiblings(this.desiredList.map((d) => d.spec));
         // The cluster may have missed events while we were away: send the current statuses.
         this.reporter.republishAll();
         void this.report();
@@ -685,6 +686,12 @@ export class NodeAgent {
     void this.loop?.trigger(what, { cancel: true });
   }
 
+  /** Table queries for the other services of these instances' applications (data plane on). */
+  private prefetchSiblings(specs: readonly InstanceSpec[]): void {
+    if (!this.discovery || !this.link?.connected) return;
+    this.discovery.interests.prefetch(specs.flatMap((spec) => spec.sibling_services ?? []));
+  }
+
   /**
    * Without the data plane an instance gets Docker's bridge, not the InstanceIP and ServiceIPs
    * the hierarchy gave it: say so once per service, where an operator looks first.
@@ -744,6 +751,7 @@ export class NodeAgent {
       case 'deploy': {
         const key = instanceKey(control.spec.job_name, control.spec.instance_number);
         this.warnIfUnreachable(control.spec);
+        this.prefetchSiblings([control.spec]);
         void this.applyChange(
           applyDeploy(this.desired, control.spec, new Date()),
           `deploy ${key} (generation ${control.spec.generation ?? '-'})`,

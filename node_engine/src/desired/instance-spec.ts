@@ -37,6 +37,8 @@ export interface InstanceSpec {
   generation?: number;
   /** Canopy: the instance's InstanceIP (worker data plane); not part of the spec hash. */
   instance_ip?: string;
+  /** Canopy: the application's other services (a table prefetch hint); not part of the hash. */
+  sibling_services?: string[];
 }
 
 export function toInstanceSpec(dto: ControlDeployDto): InstanceSpec {

@@ -73,6 +73,27 @@ describe(ServiceInterests.name, () => {
     expect(t.published).toHaveLength(2);
   });
 
+  it("prefetches the application's services by name: once, not when known, never a bad name", async () => {
+    jest.useFakeTimers({ now: 0 });
+    const t = setup();
+    expect(
+      t.interests.prefetch(['app.ns.db.ns', 'far.db', 'app.ns.db.ns', 'bad/name', '+']),
+    ).toEqual(['app.ns.db.ns', 'far.db']);
+    expect(t.published).toEqual([
+      { topic: 'nodes/w1/net/tablequery/request', body: { sname: 'app.ns.db.ns' } },
+      { topic: 'nodes/w1/net/tablequery/request', body: { sname: 'far.db' } },
+    ]);
+    // Answered: far.db is an interest now, in the table before any packet was sent.
+    await t.interests.onResult(found('10.30.5.5'));
+    expect(t.queried().map((q) => q.jobName)).toEqual(['far.db']);
+    expect(t.subscribed).toEqual(new Set(['jobs/far.db/updates_available']));
+    // A second instance of the same application: nothing new to ask while app.ns.db.ns is pending.
+    expect(t.interests.prefetch(['app.ns.db.ns', 'far.db'])).toEqual([]);
+    // An unanswered query is asked again once it is no longer pending.
+    jest.setSystemTime(5_001);
+    expect(t.interests.prefetch(['app.ns.db.ns', 'far.db'])).toEqual(['app.ns.db.ns']);
+  });
+
   it('a found service joins the table, subscribes its updates, and re-queries on a signal', async () => {
     const t = setup();
     t.interests.onMiss('10.30.5.5');

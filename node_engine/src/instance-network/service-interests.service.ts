@@ -112,6 +112,29 @@ export class ServiceInterests {
     this.options.logger.info({ address }, 'service table miss: querying the cluster');
   }
 
+  /**
+   * Asks for the tables of services this worker's instances will likely call (the other services
+   * of their application, named by the root in the deploy) before their first packet, so that
+   * packet finds its DNAT rule instead of missing the table and waiting for TCP's resend. Known,
+   * already asked and unusable names are skipped. Returns the names asked for.
+   */
+  prefetch(jobNames: readonly string[]): string[] {
+    const now = Date.now();
+    const asked: string[] = [];
+    for (const job of new Set(jobNames)) {
+      if (!isValidTopicSegment(job) || this.interests.has(job) || this.isPending(job, now))
+        continue;
+      this.query({ sname: job }, job, now);
+      asked.push(job);
+    }
+    if (asked.length > 0)
+      this.options.logger.info(
+        { jobs: asked },
+        "prefetching the tables of the application's services",
+      );
+    return asked;
+  }
+
   /** `jobs/<job>/updates_available`: the job's instances changed somewhere; ask again. */
   onJobUpdate(jobName: string): void {
     if (!this.interests.has(jobName)) return;

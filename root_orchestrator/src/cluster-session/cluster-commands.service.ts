@@ -1,4 +1,9 @@
-import { ALL_INSTANCES, deployCommandId, undeployCommandId } from '@canopy/contracts';
+import {
+  ALL_INSTANCES,
+  deployCommandId,
+  MAX_SIBLING_SERVICES,
+  undeployCommandId,
+} from '@canopy/contracts';
 import { Injectable } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import {
@@ -8,6 +13,7 @@ import {
   jobDocumentOf,
 } from '../clusters/instance-assignment';
 import type { InstanceRecord, StoredService } from '../services/service.model';
+import { ServiceRepository } from '../services/service.repository';
 import { SessionRegistry } from './session-registry';
 
 /**
@@ -15,28 +21,41 @@ import { SessionRegistry } from './session-registry';
  * queued in memory: the database is the outbox. A cluster that is offline gets what it should
  * hold from the reconcile of its first report after reconnecting.
  */
+/**
+ * A report's reconcile may re-send many deploys of one application: its job names are looked up
+ * once per this period. A stale list only costs a table query too many or too few.
+ */
+const APPLICATION_JOBS_TTL_MS = 2_000;
+
 @Injectable()
 export class ClusterCommandsService {
+  private readonly applicationJobs = new Map<string, { at: number; jobs: string[] }>();
+
   constructor(
     private readonly sessions: SessionRegistry,
+    private readonly services: ServiceRepository,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('ClusterCommands');
   }
 
   /** True when sent now; false when the cluster is offline (delivered on reconnect). */
-  deploy(
+  async deploy(
     clusterId: string,
     service: StoredService,
     instanceNumber: number,
     generation: number,
-  ): boolean {
+  ): Promise<boolean> {
+    const siblings = await this.siblingsOf(service);
     const sent = this.sessions.send(clusterId, {
       deploy_instance: {
         command_id: deployCommandId(service.id, instanceNumber, generation),
         service_id: service.id,
         instance_number: instanceNumber,
-        job: JSON.stringify(jobDocumentOf(service, instanceNumber)),
+        job: JSON.stringify({
+          ...jobDocumentOf(service, instanceNumber),
+          ...(siblings.length > 0 ? { sibling_services: siblings } : {}),
+        }),
         generation,
       },
     });
@@ -45,6 +64,32 @@ export class ClusterCommandsService {
       sent ? 'deploy sent' : 'cluster offline: deploy follows on reconnect',
     );
     return sent;
+  }
+
+  /**
+   * The job names of the other services of `service`'s application, for the worker to prefetch
+   * their tables. A hint only: when the lookup fails the deploy goes without it.
+   */
+  private async siblingsOf(service: StoredService): Promise<string[]> {
+    try {
+      const now = Date.now();
+      let cached = this.applicationJobs.get(service.applicationID);
+      if (cached === undefined || now - cached.at > APPLICATION_JOBS_TTL_MS) {
+        const jobs = (await this.services.findByApplication(service.applicationID)).map(
+          (s) => s.job_name,
+        );
+        if (this.applicationJobs.size >= 1_000) this.applicationJobs.clear();
+        cached = { at: now, jobs };
+        this.applicationJobs.set(service.applicationID, cached);
+      }
+      return cached.jobs.filter((job) => job !== service.job_name).slice(0, MAX_SIBLING_SERVICES);
+    } catch (error) {
+      this.logger.warn(
+        { serviceId: service.id, error: (error as Error).message },
+        'sibling services unknown: deploy sent without them',
+      );
+      return [];
+    }
   }
 
   /**

@@ -183,6 +183,13 @@ describe('root scheduling over clusters (root in-process, fake clusters over rea
       instance_ip: placed['instance_ip'],
     });
     expect(JSON.parse(deploy?.job ?? '{}')).not.toHaveProperty('instance_list');
+    // The application's other services, for the worker to prefetch their tables.
+    const jobOf = (m: string) => `sched.test.${m}.test`;
+    expect(
+      (JSON.parse(deploy?.job ?? '{}') as { sibling_services?: string[] }).sibling_services,
+    ).toEqual(
+      ['direct', 'small', 'geo', 'big', 'arm', 'huge', 'gone'].filter((m) => m !== name).map(jobOf),
+    );
   });
 
   it.each([

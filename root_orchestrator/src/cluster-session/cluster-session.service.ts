@@ -276,7 +276,7 @@ export class ClusterSessionService implements OnApplicationShutdown {
     const byId = new Map(services.map((s) => [s.id, s]));
     for (const d of plan.deploy) {
       const service = byId.get(d.service_id);
-      if (service) this.commands.deploy(clusterId, service, d.instance_number, d.generation);
+      if (service) await this.commands.deploy(clusterId, service, d.instance_number, d.generation);
     }
     for (const u of plan.undeploy) {
       this.commands.undeploy(clusterId, u.service_id, u.instance_number, u.generation);

@@ -119,7 +119,12 @@ export class ClusterPlacementService {
       };
     });
     if (!written?.changed) return { outcome: 'dropped' }; // placed or removed meanwhile
-    const delivered = this.commands.deploy(cluster.id, written.service, instanceNumber, generation);
+    const delivered = await this.commands.deploy(
+      cluster.id,
+      written.service,
+      instanceNumber,
+      generation,
+    );
     this.logger.info(
       {
         serviceId,

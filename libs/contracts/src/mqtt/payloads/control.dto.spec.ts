@@ -43,6 +43,15 @@ describe('ControlDeployDto', () => {
     expect(result.value).not.toHaveProperty('code');
   });
 
+  it("keeps the root's sibling services", () => {
+    const siblings = ['clientsrvr.test.curl.test', 'clientsrvr.test.db.test'];
+    const result = parsePayload(
+      ControlDeployDto,
+      JSON.stringify({ ...deploy, sibling_services: siblings }),
+    );
+    expect(result).toMatchObject({ ok: true, value: { sibling_services: siblings } });
+  });
+
   it('works without Canopy additions (an Oakestra cluster)', () => {
     const { generation: _generation, ...oakestra } = deploy;
     expect(parsePayload(ControlDeployDto, JSON.stringify(oakestra)).ok).toBe(true);
@@ -58,6 +67,9 @@ describe('ControlDeployDto', () => {
     ['one_shot', 'no'],
     ['generation', 1.5],
     ['volumes', [{ volume_id: 'v' }]],
+    ['sibling_services', 'clientsrvr.test.curl.test'],
+    ['sibling_services', [7]],
+    ['sibling_services', Array.from({ length: 51 }, (_, i) => `a.b.s${i}.b`)],
   ])('rejects a bad %s', (field, value) => {
     const body: Record<string, unknown> = { ...deploy, [field]: value };
     if (value === undefined) delete body[field];

@@ -1,8 +1,19 @@
-import { IsArray, IsBoolean, IsDefined, IsNotEmpty, IsString, Matches } from 'class-validator';
+import {
+  ArrayMaxSize,
+  IsArray,
+  IsBoolean,
+  IsDefined,
+  IsNotEmpty,
+  IsString,
+  Matches,
+} from 'class-validator';
 import { IsEnvironmentList, IsPortMappingList } from '../../sla/sla.validators';
 import { SlaVolumeDto } from '../../sla/sla-volume.dto';
 import { VIRTUALIZATION_NAME_PATTERN } from '../../status/virtualization.enum';
 import { IsNonNegativeInt, NestedArray, OptionalField } from '../../validation/validators';
+
+/** Bound on `sibling_services`: an application larger than this prefetches only that many. */
+export const MAX_SIBLING_SERVICES = 50;
 
 /**
  * `nodes/<id>/control/deploy`: the cluster's job document plus `instance_number`. Declares the
@@ -112,6 +123,17 @@ export class ControlDeployDto {
   @OptionalField()
   @IsString()
   instance_ip?: string;
+
+  /**
+   * Canopy: job names of the other services of the same application (set by the root). A worker
+   * with the data plane asks for their tables as the instance arrives, so calls between an
+   * application's services find their addresses on the first packet, also across clusters.
+   */
+  @OptionalField()
+  @IsArray()
+  @ArrayMaxSize(MAX_SIBLING_SERVICES)
+  @IsString({ each: true })
+  sibling_services?: string[];
 }
 
 /** `nodes/<id>/control/delete`: remove one instance. */
