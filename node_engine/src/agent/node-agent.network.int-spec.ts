@@ -420,6 +420,12 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     expect(out.split(/\r?\n/).pop()).toBe('web0');
     // No miss: nothing was asked about the address.
     expect(messagesOn('net/tablequery/request').filter((m) => m['sip'] === siblingIp)).toEqual([]);
+    // Idle past the interest TTL (3 s): a sibling of a running instance is still followed.
+    await new Promise((r) => setTimeout(r, 4_500));
+    expect(messagesOn('net/interest/remove')).not.toContainEqual({ appname: siblingJob });
+    expect(
+      (await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services'])).stdout,
+    ).toContain(siblingIp);
   });
 
   it('a restarted agent adopts the container without restarting it and keeps it reachable', async () => {

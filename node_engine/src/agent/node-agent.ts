@@ -515,6 +515,8 @@ export class NodeAgent {
         network,
         ttlSeconds: this.config.network.interest_ttl_seconds,
         logger: this.logger,
+        pinned: (job) =>
+          this.desiredList.some((d) => !d.finished && d.spec.sibling_services?.includes(job)),
         transport: {
           publish: (topic, body) => this.link?.publishEvent(topic, body),
           subscribe: (topic) => this.link?.subscribe(topic),

@@ -80,6 +80,8 @@ export interface ServiceDiscoveryParams {
   ttlSeconds: number;
   transport: InterestTransport;
   logger: Logger;
+  /** Services whose interest never expires (see ServiceInterestsOptions.pinned). */
+  pinned?: (jobName: string) => boolean;
   /** Test hooks: shorter periods. */
   rttIntervalMs?: number;
   refreshMs?: number;
@@ -97,6 +99,7 @@ export function createServiceDiscovery(params: ServiceDiscoveryParams): ServiceD
     table: network,
     ttlMs: params.ttlSeconds * 1000,
     logger: logger.child({ component: 'interests' }),
+    ...(params.pinned !== undefined ? { pinned: params.pinned } : {}),
     ...(params.refreshMs !== undefined ? { refreshMs: params.refreshMs } : {}),
   });
   const pool = parseCidr(network.net.config.servicePool);

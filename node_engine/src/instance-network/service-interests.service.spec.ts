@@ -6,6 +6,7 @@ import { ServiceInterests, type InterestTable } from './service-interests.servic
 const logger = pino({ level: 'silent' });
 
 function setup(ttlMs = 60_000) {
+  const pinned = new Set<string>();
   const published: { topic: string; body: unknown }[] = [];
   const subscribed = new Set<string>();
   let queried: QueriedService[] = [];
@@ -25,6 +26,7 @@ function setup(ttlMs = 60_000) {
     table,
     logger,
     ttlMs,
+    pinned: (job) => pinned.has(job),
     transport: {
       publish: (topic, body) => published.push({ topic, body }),
       subscribe: (t) => subscribed.add(t),
@@ -36,6 +38,7 @@ function setup(ttlMs = 60_000) {
     published,
     subscribed,
     local,
+    pinned,
     queried: () => queried,
     setCounters: (c: ServiceCounters) => (counters = c),
   };
@@ -135,6 +138,19 @@ describe(ServiceInterests.name, () => {
     jest.setSystemTime(100_000);
     await t.interests.checkExpiry();
     expect(t.interests.jobs).toEqual(['far.db']);
+  });
+
+  it('keeps a pinned interest (a sibling of a local instance) while it is pinned', async () => {
+    jest.useFakeTimers({ now: 0 });
+    const t = setup(1_000);
+    t.pinned.add('far.db');
+    await t.interests.onResult(found('10.30.5.5'));
+    jest.setSystemTime(100_000);
+    await t.interests.checkExpiry();
+    expect(t.interests.jobs).toEqual(['far.db']);
+    t.pinned.delete('far.db'); // the instance that named it is gone
+    await t.interests.checkExpiry();
+    expect(t.interests.jobs).toEqual([]);
   });
 
   it('ignores invalid results and job names that cannot be topics', async () => {

@@ -47,6 +47,12 @@ export interface ServiceInterestsOptions {
   checkMs?: number;
   /** An unanswered query is repeated on the next miss after this long. */
   pendingMs?: number;
+  /**
+   * Services followed regardless of traffic (the other services of the applications this worker
+   * runs instances of): their interests never expire while this says so, so a call that comes
+   * after a long quiet spell still finds its rule on the first packet.
+   */
+  pinned?: (jobName: string) => boolean;
 }
 
 interface Interest {
@@ -208,7 +214,8 @@ export class ServiceInterests {
           ...interest.service.instances.flatMap((i) => (i.instance_ip ? [i.instance_ip] : [])),
         ];
         interest.activity = observeCounters(interest.activity, addresses, counters, now);
-        const local = this.options.table.hasLocalInstance(job);
+        const local =
+          this.options.table.hasLocalInstance(job) || (this.options.pinned?.(job) ?? false);
         if (interestExpired(interest.activity, now, this.options.ttlMs, local)) expired.push(job);
       }
       for (const job of expired) {
