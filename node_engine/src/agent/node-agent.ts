@@ -32,7 +32,6 @@ import {
 } from '../monitoring/node-info.collector';
 import type { InstanceNetworkService } from '../instance-network/instance-network.service';
 import { DataPlaneClaim } from '../instance-network/data-plane.claim';
-import { StartRefusedError } from './start-refused.error';
 import { createInstanceNetwork, createServiceDiscovery } from '../instance-network/network-setup';
 import type { ServiceDiscovery } from '../instance-network/network-setup';
 import { NetworkedRuntimeDriver } from '../instance-network/networked-runtime.driver';
@@ -65,6 +64,7 @@ import {
   type RuntimeRegistry,
 } from '../runtime/runtime-driver';
 import { StateStore, type Credentials, type Identity } from '../state/state-store';
+import { StartRefusedError } from './start-refused.error';
 
 /** Something that performs the cluster handshake (the HTTP client, or a fake in tests). */
 export interface Registrar {

@@ -17,16 +17,16 @@ import { ServiceRepository } from '../services/service.repository';
 import { SessionRegistry } from './session-registry';
 
 /**
- * Sends commands down a cluster's session, if it has one open in this process. Nothing is
- * queued in memory: the database is the outbox. A cluster that is offline gets what it should
- * hold from the reconcile of its first report after reconnecting.
- */
-/**
  * A report's reconcile may re-send many deploys of one application: its job names are looked up
  * once per this period. A stale list only costs a table query too many or too few.
  */
 const APPLICATION_JOBS_TTL_MS = 2_000;
 
+/**
+ * Sends commands down a cluster's session, if it has one open in this process. Nothing is
+ * queued in memory: the database is the outbox. A cluster that is offline gets what it should
+ * hold from the reconcile of its first report after reconnecting.
+ */
 @Injectable()
 export class ClusterCommandsService {
   private readonly applicationJobs = new Map<string, { at: number; jobs: string[] }>();
