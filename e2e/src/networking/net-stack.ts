@@ -14,7 +14,7 @@ import {
   WorkerStack,
 } from '../workers/worker-stack';
 import { canopyTableIn } from './net-client';
-import { NetnsUnderlay, type UnderlayHost } from './netns-underlay';
+import { NetnsUnderlay, sh, type UnderlayHost } from './netns-underlay';
 
 /** A worker agent running inside its own network namespace, with the data plane on. */
 export class NetnsWorkerAgent extends WorkerAgent {
@@ -131,13 +131,34 @@ export class NetStack extends WorkerStack {
     await this.observeWorkers('nt');
   }
 
-  /** Waits until every worker's agent has its nftables table (tests snapshot from there on). */
+  /**
+   * Waits until every worker's agent has its nftables table (tests snapshot from there on) and
+   * its WireGuard interface lists every other worker as a peer: first-request timings then measure
+   * the table flow, not a tunnel still being configured.
+   */
   async dataPlanesUp(): Promise<void> {
-    for (const w of this.workers as NetnsWorkerAgent[]) {
+    const workers = this.workers as NetnsWorkerAgent[];
+    const wg = (w: NetnsWorkerAgent, what: 'public-key' | 'peers') =>
+      sh(['ip', 'netns', 'exec', w.host.netns, 'wg', 'show', w.host.tunnelInterface, what], false);
+    const keys = new Map<string, string>();
+    for (const w of workers) {
       await eventually(
         async () => ((await canopyTableIn(w.host.netns)) !== undefined ? true : undefined),
         `${w.nodeName}'s data plane up`,
       );
+      const key = await eventually(async () => {
+        const out = await wg(w, 'public-key');
+        return out.code === 0 && out.stdout.trim() !== '' ? out.stdout.trim() : undefined;
+      }, `${w.nodeName}'s WireGuard key`);
+      keys.set(w.nodeName, key);
+    }
+    for (const w of workers) {
+      await eventually(async () => {
+        const peers = new Set((await wg(w, 'peers')).stdout.split('\n').map((l) => l.trim()));
+        return workers.every((o) => o === w || peers.has(keys.get(o.nodeName) ?? '?'))
+          ? true
+          : undefined;
+      }, `${w.nodeName} has every other worker as a tunnel peer`);
     }
   }
 
