@@ -31,6 +31,15 @@ const httpdCmd = [
 ];
 const idleCmd = ['sh', '-c', 'trap "exit 0" TERM; while true; do sleep 1; done'];
 
+/** A small service placed by a direct constraint on `node` of `cluster`. */
+const pinnedTo = (name: string, cmd: string[], cluster: string, node: string) =>
+  microservice(name, {
+    memory: 32,
+    vcpus: 1,
+    cmd,
+    constraints: [{ type: 'direct', cluster, node }],
+  });
+
 /** The DNAT rule lines of worker `netns` for `address` (empty when it has none). */
 async function dnatFor(netns: string, address: string): Promise<string[]> {
   return (await servicesChainIn(netns)).filter((l) => l.startsWith(`ip daddr ${address} `));
@@ -75,18 +84,8 @@ describe('networking across clusters: table query through the root, remote tunne
     const a = stack.worker('a');
     const b = stack.worker('b');
     const app = await stack.createApplication(appName('fed'), [
-      microservice('client', {
-        memory: 32,
-        vcpus: 1,
-        cmd: idleCmd,
-        constraints: [{ type: 'direct', cluster: stack.cluster.name, node: a.nodeName }],
-      }),
-      microservice('server', {
-        memory: 32,
-        vcpus: 1,
-        cmd: httpdCmd,
-        constraints: [{ type: 'direct', cluster: stack.cluster2.name, node: b.nodeName }],
-      }),
+      pinnedTo('client', idleCmd, stack.cluster.name, a.nodeName),
+      pinnedTo('server', httpdCmd, stack.cluster2.name, b.nodeName),
     ]);
     const clientId = app.services['client'] as string;
     serverId = app.services['server'] as string;
@@ -149,12 +148,7 @@ describe('networking across clusters: table query through the root, remote tunne
     const a = stack.worker('a');
     const b = stack.worker('b');
     const other = await stack.createApplication(appName('fedx'), [
-      microservice('lone', {
-        memory: 32,
-        vcpus: 1,
-        cmd: httpdCmd,
-        constraints: [{ type: 'direct', cluster: stack.cluster2.name, node: b.nodeName }],
-      }),
+      pinnedTo('lone', httpdCmd, stack.cluster2.name, b.nodeName),
     ]);
     const loneId = other.services['lone'] as string;
     await stack.addInstance(loneId);

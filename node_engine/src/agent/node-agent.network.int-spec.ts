@@ -163,6 +163,26 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       .filter((m) => m.topic === `nodes/${nodeId}/${suffix}`)
       .map((m) => JSON.parse(m.text) as Record<string, unknown>);
 
+  /** The running container of `job` (waits for it). */
+  const runningContainer = (job: string, what: string) =>
+    until(async () => {
+      const c = (await containers()).find((x) => x.Labels[CanopyLabel.JOB_NAME] === job);
+      return c?.State === 'running' ? c : undefined;
+    }, what);
+
+  /** This agent's DNAT rules (its table is named after its bridge). */
+  const servicesChain = async () =>
+    (await new CommandRunner().run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services']))
+      .stdout;
+
+  /** Waits until the agent has published on `nodes/<id>/<suffix>` a message with `field` = `value`. */
+  const sent = (suffix: string, field: string, value: string, what: string, ms?: number) =>
+    until(
+      async () => (messagesOn(suffix).some((m) => m[field] === value) ? true : undefined),
+      what,
+      ms,
+    );
+
   beforeAll(async () => {
     // The local services listen on loopback; a worker's underlay is a routable address.
     underlay = await localAddressTowards('192.0.2.1');
@@ -282,24 +302,14 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
 
   it('turns a table miss into a query; the answer makes the retried connection work', async () => {
     await deploy(clientJob, 'client');
-    const client = await until(async () => {
-      const list = await containers();
-      const c = list.find((x) => x.Labels[CanopyLabel.JOB_NAME] === clientJob);
-      return c?.State === 'running' ? c : undefined;
-    }, 'the client container');
+    const client = await runningContainer(clientJob, 'the client container');
     const backend = await until(
       async () =>
         messagesOn('net/service/deployed').find((m) => m['appname'] === jobName)?.['nsip'] as
           string | undefined,
       'the backend namespace IP',
     );
-    await until(
-      async () =>
-        messagesOn('net/service/deployed').some((m) => m['appname'] === clientJob)
-          ? true
-          : undefined,
-      'client attached',
-    );
+    await sent('net/service/deployed', 'appname', clientJob, 'client attached');
 
     expect(await agentNftMonitors()).toHaveLength(1); // one trace reader, ended at stop
     const started = Date.now();
@@ -308,12 +318,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       '-c',
       `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 8 ${remoteIp} 80`,
     ]).then((out) => ({ body: out.split(/\r?\n/).pop() ?? '', at: Date.now() }));
-    await until(
-      async () =>
-        messagesOn('net/tablequery/request').some((m) => m['sip'] === remoteIp) ? true : undefined,
-      'the table query',
-      5_000,
-    );
+    await sent('net/tablequery/request', 'sip', remoteIp, 'the table query', 5_000);
     const queriedAt = Date.now();
     await answerQuery(remoteJob, remoteIp, remoteIp, backend);
     const result = await fetched;
@@ -334,14 +339,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       JSON.stringify({ type: 'DEPLOYMENT' }),
       { qos: 1 },
     );
-    await until(
-      async () =>
-        messagesOn('net/tablequery/request').some((m) => m['sname'] === remoteJob)
-          ? true
-          : undefined,
-      'the re-query by name',
-      5_000,
-    );
+    await sent('net/tablequery/request', 'sname', remoteJob, 'the re-query by name', 5_000);
   });
 
   it('drops an idle interest: interest/remove, rule gone, updates no longer followed', async () => {
@@ -351,12 +349,11 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       15_000,
     );
     expect(removal).toEqual({ appname: remoteJob });
-    const runner = new CommandRunner();
     // This agent's bridge is not the default one: its table is named after it (and so never
     // replaces the table of a Canopy worker running on the same host).
-    const chain = await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services']);
-    expect(chain.stdout).not.toContain(remoteIp);
-    expect(chain.stdout).toContain(instanceIp); // the worker's own InstanceIP stays
+    const chain = await servicesChain();
+    expect(chain).not.toContain(remoteIp);
+    expect(chain).toContain(instanceIp); // the worker's own InstanceIP stays
     const before = messagesOn('net/tablequery/request').length;
     await observer.publishAsync(
       `jobs/${remoteJob}/updates_available`,
@@ -376,38 +373,16 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
       'nsip'
     ] as string;
     await deploy(callerJob, 'caller', { sibling_services: [siblingJob, 'bad/topic'] });
-    await until(
-      async () =>
-        messagesOn('net/tablequery/request').some((m) => m['sname'] === siblingJob)
-          ? true
-          : undefined,
-      'the prefetch query',
-      5_000,
-    );
+    await sent('net/tablequery/request', 'sname', siblingJob, 'the prefetch query', 5_000);
     expect(messagesOn('net/tablequery/request')).not.toContainEqual({ sname: 'bad/topic' });
     await answerQuery(siblingJob, siblingJob, siblingIp, backend);
-    const runner = new CommandRunner();
     await until(
-      async () =>
-        (
-          await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services'])
-        ).stdout.includes(siblingIp)
-          ? true
-          : undefined,
+      async () => ((await servicesChain()).includes(siblingIp) ? true : undefined),
       'the prefetched rule',
       5_000,
     );
-    const caller = await until(async () => {
-      const c = (await containers()).find((x) => x.Labels[CanopyLabel.JOB_NAME] === callerJob);
-      return c?.State === 'running' ? c : undefined;
-    }, 'the caller container');
-    await until(
-      async () =>
-        messagesOn('net/service/deployed').some((m) => m['appname'] === callerJob)
-          ? true
-          : undefined,
-      'caller attached',
-    );
+    const caller = await runningContainer(callerJob, 'the caller container');
+    await sent('net/service/deployed', 'appname', callerJob, 'caller attached');
     const started = Date.now();
     const out = await execIn(caller.Id, [
       'sh',
@@ -423,9 +398,7 @@ describe(`${NodeAgent.name} with network.enabled (MQTT + Docker + kernel)`, () =
     // Idle past the interest TTL (3 s): a sibling of a running instance is still followed.
     await new Promise((r) => setTimeout(r, 4_500));
     expect(messagesOn('net/interest/remove')).not.toContainEqual({ appname: siblingJob });
-    expect(
-      (await runner.run(['nft', 'list', 'chain', 'inet', `canopy_cab${id}`, 'services'])).stdout,
-    ).toContain(siblingIp);
+    expect(await servicesChain()).toContain(siblingIp);
   });
 
   it('a restarted agent adopts the container without restarting it and keeps it reachable', async () => {
