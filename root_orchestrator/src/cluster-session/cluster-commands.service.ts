@@ -39,14 +39,18 @@ export class ClusterCommandsService {
     logger.setContext('ClusterCommands');
   }
 
-  /** True when sent now; false when the cluster is offline (delivered on reconnect). */
-  async deploy(
+  /**
+   * True when sent now; false when the cluster is offline (delivered on reconnect). `siblings`
+   * comes from siblingsOf, looked up by the caller before its write so that the command follows
+   * the write at once.
+   */
+  deploy(
     clusterId: string,
     service: StoredService,
     instanceNumber: number,
     generation: number,
-  ): Promise<boolean> {
-    const siblings = await this.siblingsOf(service);
+    siblings: readonly string[],
+  ): boolean {
     const sent = this.sessions.send(clusterId, {
       deploy_instance: {
         command_id: deployCommandId(service.id, instanceNumber, generation),
@@ -70,7 +74,7 @@ export class ClusterCommandsService {
    * The job names of the other services of `service`'s application, for the worker to prefetch
    * their tables. A hint only: when the lookup fails the deploy goes without it.
    */
-  private async siblingsOf(service: StoredService): Promise<string[]> {
+  async siblingsOf(service: StoredService): Promise<string[]> {
     try {
       const now = Date.now();
       let cached = this.applicationJobs.get(service.applicationID);

@@ -276,7 +276,9 @@ export class ClusterSessionService implements OnApplicationShutdown {
     const byId = new Map(services.map((s) => [s.id, s]));
     for (const d of plan.deploy) {
       const service = byId.get(d.service_id);
-      if (service) await this.commands.deploy(clusterId, service, d.instance_number, d.generation);
+      if (!service) continue;
+      const siblings = await this.commands.siblingsOf(service);
+      this.commands.deploy(clusterId, service, d.instance_number, d.generation, siblings);
     }
     for (const u of plan.undeploy) {
       this.commands.undeploy(clusterId, u.service_id, u.instance_number, u.generation);

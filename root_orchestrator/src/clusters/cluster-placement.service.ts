@@ -66,7 +66,12 @@ export class ClusterPlacementService {
 
     if (result.placed) {
       const cluster = clusters.find((c) => c.id === result.candidate.id) as Cluster;
-      return this.assign(service.id, instanceNumber, cluster);
+      return this.assign(
+        service.id,
+        instanceNumber,
+        cluster,
+        await this.commands.siblingsOf(service),
+      );
     }
     const status = rootSchedulingStatus(result);
     if (instance.status === status && instance.status_detail === result.detail) {
@@ -98,6 +103,7 @@ export class ClusterPlacementService {
     serviceId: string,
     instanceNumber: number,
     cluster: Cluster,
+    siblings: readonly string[],
   ): Promise<ClusterPlacementOutcome> {
     let generation = 0;
     const written = await this.services.modifyInstances(serviceId, (current) => {
@@ -119,11 +125,12 @@ export class ClusterPlacementService {
       };
     });
     if (!written?.changed) return { outcome: 'dropped' }; // placed or removed meanwhile
-    const delivered = await this.commands.deploy(
+    const delivered = this.commands.deploy(
       cluster.id,
       written.service,
       instanceNumber,
       generation,
+      siblings,
     );
     this.logger.info(
       {
